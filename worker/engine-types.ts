@@ -1,0 +1,151 @@
+/**
+ * The contracts between the engine (worker/engine.ts) and its parts. Each part is a pure,
+ * synchronous module with JSON-serialisable state; the engine owns consent, storage and timing.
+ */
+import type {
+  CatalogItem,
+  Clock,
+  ConsentState,
+  DecideRequest,
+  DecisionRecord,
+  InsituEvent,
+  OutboxEntry,
+  Priors,
+  ProfileStore,
+  RandomSource,
+  RankedItem,
+  Scheduler,
+  StoreStatus,
+  StoredData,
+} from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Personalizer: affinity model + bandit (worker/decide/)
+
+export interface PersonalizerOptions {
+  catalog: CatalogItem[];
+  priors?: Priors;
+  random: RandomSource;
+  clock: Clock;
+  /** Read on every call: the `sensitive` purpose decides whether sensitive items may be learned from. */
+  consent: () => ConsentState;
+  /** This device is in the holdout arm: decide() uses the non-personalized default policy. */
+  inHoldout: boolean;
+}
+
+export interface Explanation {
+  decisionId: string;
+  itemId: string;
+  policy: DecisionRecord['policy'];
+  exploring: boolean;
+  propensity: number;
+  reasons: string[];
+  /** The candidates with their scores and probabilities, best first. */
+  alternatives: Array<{ itemId: string; score: number; probability: number }>;
+  /** What drove the score: tags, neighbours, popularity, with their contribution. */
+  drivers: Array<{ kind: 'tag' | 'neighbour' | 'popularity' | 'embedding' | 'context'; label: string; weight: number }>;
+}
+
+export interface Affinity {
+  tag: string;
+  weight: number;
+  /** Change over the last window (positive: growing). */
+  trend: number;
+}
+
+export interface Personalizer {
+  /** Learn from events (views, clicks, impressions without clicks, dwell, convert). */
+  observe(events: InsituEvent[]): void;
+  /** Score candidates, best first; `k` trims the list. Deterministic, no exploration. */
+  rank(request: DecideRequest & { k?: number }): RankedItem[];
+  /** Choose one candidate with an exact propensity. Throws InsituError('no_candidates'). */
+  decide(request: DecideRequest): DecisionRecord;
+  /** Credit a decision; false when the id is unknown or already rewarded. */
+  reward(decisionId: string, value: number): boolean;
+  explain(decisionId: string): Explanation | undefined;
+  mute(tag: string): void;
+  unmute(tag: string): void;
+  affinities(limit?: number): Affinity[];
+  setCatalog(items: CatalogItem[]): void;
+  setPriors(priors: Priors | undefined): void;
+  /** JSON-serialisable state (model weights, bandit, recent decisions) for the store. */
+  exportState(): unknown;
+  /** Restore state read back from storage; tampered or old state is rejected with InsituError, leaving a clean start. */
+  importState(state: unknown): void;
+  /** Train the tfjs model on the events seen so far (lazy: loads tfjs on first call). */
+  train(): Promise<void>;
+  /** Forget everything learned (consent withdrawn or forget()). */
+  reset(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporter: aggregate metrics under local differential privacy (worker/report/)
+
+/** How a report leaves the device. The worker implements it with fetch; tests with a fake. */
+export interface Transport {
+  send(url: string, body: string, options: { keepalive: boolean; idempotencyKey: string }): Promise<{ status: number; retryAfterMs?: number }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine: the composition the worker, React Native and Node run
+
+export interface EngineOptions {
+  catalog?: CatalogItem[];
+  priors?: Priors;
+  /**
+   * The persistent store, opened only once `personalization` is granted. While consent is pending
+   * the engine keeps everything in memory and writes nothing; a denial erases this store.
+   */
+  openStore?: () => Promise<ProfileStore>;
+  /** Initial consent. Default: every purpose pending. */
+  consent?: ConsentState;
+  seed?: number;
+  clock?: Clock;
+  random?: RandomSource;
+  scheduler?: Scheduler;
+  transport?: Transport;
+  /** Where aggregate reports go (only with `metrics` granted). */
+  collectorUrl?: string;
+  /** Stable fraction of devices in the holdout arm (default 0.05). */
+  holdoutFraction?: number;
+}
+
+export interface EngineStatus {
+  consent: ConsentState;
+  storage: StoreStatus;
+  /** Events held only in memory (pending consent or storage down). */
+  pendingEvents: number;
+  storedEvents: number;
+  model: 'snapshot' | 'tfjs' | 'none';
+}
+
+export interface EngineExport extends StoredData {
+  /** What is held in memory and not (yet) stored. */
+  memory: { events: InsituEvent[] };
+  consent: ConsentState;
+  affinities: Affinity[];
+}
+
+export interface Engine {
+  /** Settles once stored state is loaded (or the engine has fallen back to memory). Never rejects. */
+  readonly ready: Promise<void>;
+  setConsent(consent: ConsentState): Promise<void>;
+  /** Validated events from the page (or a test). */
+  track(events: InsituEvent[]): void;
+  rank(request: DecideRequest & { k?: number }): RankedItem[];
+  decide(request: DecideRequest): DecisionRecord;
+  reward(decisionId: string, value: number): boolean;
+  explain(decisionId: string): Explanation | undefined;
+  mute(tag: string): void;
+  unmute(tag: string): void;
+  setCatalog(items: CatalogItem[]): void;
+  setPriors(priors: Priors | undefined): void;
+  status(): EngineStatus;
+  exportData(): Promise<EngineExport>;
+  forget(): Promise<void>;
+  /** Wait until every accepted event is written (or known to be memory-only). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { OutboxEntry };
