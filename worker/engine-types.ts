@@ -2,6 +2,7 @@
  * The contracts between the engine (worker/engine.ts) and its parts. Each part is a pure,
  * synchronous module with JSON-serialisable state; the engine owns consent, storage and timing.
  */
+import type { InsituError } from './errors.js';
 import type {
   CatalogItem,
   Clock,
@@ -134,6 +135,8 @@ export interface Engine {
   track(events: InsituEvent[]): void;
   rank(request: DecideRequest & { k?: number }): RankedItem[];
   decide(request: DecideRequest): DecisionRecord;
+  /** Log a decision the page made itself (deadline fallback) so evaluation stays unbiased. */
+  logFallback(record: DecisionRecord): void;
   reward(decisionId: string, value: number): boolean;
   explain(decisionId: string): Explanation | undefined;
   mute(tag: string): void;
@@ -141,6 +144,8 @@ export interface Engine {
   setCatalog(items: CatalogItem[]): void;
   setPriors(priors: Priors | undefined): void;
   status(): EngineStatus;
+  /** Errors the engine handled itself (storage, training) since the last call. */
+  errors(): InsituError[];
   exportData(): Promise<EngineExport>;
   forget(): Promise<void>;
   /** Wait until every accepted event is written (or known to be memory-only). */

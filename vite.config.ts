@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import pkg from './package.json' with { type: 'json' };
+
+/**
+ * One config, one build per surface (selected with `--mode`), driven by scripts/build.mjs:
+ * - `lib`:    ESM entries for bundler users (`insitu`, `insitu/engine`); dependencies external.
+ * - `worker`: the same-origin module worker and the inline-engine module for browsers, fully
+ *             bundled; tfjs is split into a lazily loaded chunk, never on the first-decision path.
+ * - `script`: the script-tag loader as one IIFE file (`dist/insitu.js`).
+ * Without a mode it is the vitest config (projects `unit` and `browser`; `npm test` runs both).
+ */
+const root = import.meta.dirname;
+const external = [/^@tensorflow\//, 'idb', 'comlink', 'react', 'react/jsx-runtime'];
+
+const builds: Record<string, UserConfig> = {
+  lib: {
+    build: {
+      outDir: 'dist',
+      emptyOutDir: false,
+      sourcemap: true,
+      minify: false,
+      lib: {
+        entry: { index: resolve(root, 'src/index.ts'), engine: resolve(root, 'worker/index.ts') },
+        formats: ['es'],
+      },
+      rollupOptions: { external, output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
+    },
+  },
+  worker: {
+    build: {
+      outDir: 'dist',
+      emptyOutDir: false,
+      sourcemap: true,
+      target: 'es2022',
+      rollupOptions: {
+        input: { 'insitu-worker': resolve(root, 'worker/worker.ts'), 'insitu-inline': resolve(root, 'worker/worker-service.ts') },
+        preserveEntrySignatures: 'exports-only',
+        output: {
+          format: 'es',
+          entryFileNames: '[name].js',
+          chunkFileNames: 'chunks/[name]-[hash].js',
+        },
+      },
+    },
+  },
+  script: {
+    build: {
+      outDir: 'dist',
+      emptyOutDir: false,
+      sourcemap: true,
+      target: 'es2020',
+      lib: { entry: resolve(root, 'src/script-tag.ts'), formats: ['iife'], name: 'insituLoader', fileName: () => 'insitu.js' },
+    },
+    plugins: [versionedCopyWithIntegrity()],
+  },
+};
+
+/**
+ * Publishes `insitu.<version>.js` beside `insitu.js` and `insitu.sri.json` with its SRI hash, so a
+ * site can pin the exact file with `integrity=` (the unversioned name is for quick starts only).
+ */
+function versionedCopyWithIntegrity(): Plugin {
+  return {
+    name: 'insitu-versioned-sri',
+    generateBundle(_options, bundle) {
+      const loader = bundle['insitu.js'];
+      if (!loader || loader.type !== 'chunk') return;
+      const integrity = `sha384-${createHash('sha384').update(loader.code).digest('base64')}`;
+      const versioned = `insitu.${pkg.version}.js`;
+      this.emitFile({ type: 'asset', fileName: versioned, source: loader.code });
+      this.emitFile({
+        type: 'asset',
+        fileName: 'insitu.sri.json',
+        source: JSON.stringify({ [versioned]: integrity, 'insitu.js': integrity }, null, 2),
+      });
+    },
+  };
+}
+
+const tests: UserConfig = {
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One Chromium at a time: the build machine has 2 cores.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+} as UserConfig;
+
+export default defineConfig(({ mode }) => builds[mode] ?? tests);

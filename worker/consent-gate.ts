@@ -1,0 +1,287 @@
+/**
+ * The consent gate between the engine and storage. While `personalization` is pending everything
+ * stays in memory and nothing is written; a grant opens the persistent store and flushes memory
+ * into it; a denial erases the store and memory. A failing store degrades to memory (status says
+ * so) and is retried with backoff: nothing accepted is dropped while memory has room.
+ */
+import { InsituError } from './errors.js';
+import type {
+  Clock,
+  ConsentValue,
+  DecisionRecord,
+  InsituEvent,
+  ProfileStore,
+  Scheduler,
+  StateKey,
+  StoreStatus,
+  StoredData,
+} from './types.js';
+
+/** Events held in memory while pending or while storage is down; the oldest go first past this. Same as the stored bound: memory never holds more than storage would keep. */
+export const MAX_UNSAVED_EVENTS = 5_000;
+/** Coalesce writes: one transaction per this many ms of activity (1000 writes in one transaction cost ~45 ms, one per transaction ~0.25 ms each). */
+export const WRITE_DELAY_MS = 50;
+/** Back-off between attempts after a failed write or open. */
+export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000] as const;
+/** Run retention every this many written events, so the log stays bounded without a pass per write. */
+export const RETENTION_EVERY_EVENTS = 500;
+
+export interface ConsentGateOptions {
+  openStore?: () => Promise<ProfileStore>;
+  scheduler: Scheduler;
+  clock: Clock;
+  /** Compact and trim the stored log (worker/retention.ts). */
+  retain?: (store: ProfileStore, now: number) => Promise<void>;
+  onError?: (error: InsituError) => void;
+}
+
+export interface LoadedProfile {
+  state: Partial<Record<StateKey, unknown>>;
+  storedEvents: number;
+}
+
+export class ConsentGate {
+  private consent: ConsentValue = 'pending';
+  private store: ProfileStore | undefined;
+  private storeStatus: StoreStatus = { mode: 'memory', health: 'ok' };
+  private unsavedEvents: InsituEvent[] = [];
+  private unsavedDecisions = new Map<string, DecisionRecord>();
+  private unsavedState = new Map<StateKey, unknown>();
+  private droppedEvents = 0;
+  private writtenSinceRetention = 0;
+  private storedEventCount = 0;
+  private cancelWrite: (() => void) | undefined;
+  private writing: Promise<void> | undefined;
+  private attempt = 0;
+  /** Bumped by every consent change so a slow open or write from an older state is ignored. */
+  private generation = 0;
+
+  constructor(private readonly options: ConsentGateOptions) {}
+
+  get status(): StoreStatus {
+    return this.storeStatus;
+  }
+  get pendingEvents(): number {
+    return this.unsavedEvents.length;
+  }
+  get storedEvents(): number {
+    return this.storedEventCount;
+  }
+  get dropped(): number {
+    return this.droppedEvents;
+  }
+
+  /**
+   * Apply a new `personalization` value. Resolves with the stored profile when a grant opened a
+   * store that already held one (the engine restores from it), otherwise undefined.
+   */
+  async setPersonalization(value: ConsentValue): Promise<LoadedProfile | undefined> {
+    if (value === this.consent && value !== 'granted') return undefined;
+    if (value === this.consent && this.store) return undefined;
+    this.consent = value;
+    const generation = ++this.generation;
+    this.cancelWrite?.();
+    this.cancelWrite = undefined;
+    if (value === 'denied') {
+      await this.eraseEverything();
+      return undefined;
+    }
+    if (value === 'pending') {
+      // Withdrawal to pending keeps what is stored but stops writing; memory keeps working.
+      await this.closeStore();
+      return undefined;
+    }
+    return this.openAndLoad(generation);
+  }
+
+  addEvents(events: InsituEvent[]): void {
+    if (this.consent === 'denied' || events.length === 0) return;
+    for (const event of events) this.unsavedEvents.push(event);
+    const over = this.unsavedEvents.length - MAX_UNSAVED_EVENTS;
+    if (over > 0) {
+      this.unsavedEvents.splice(0, over);
+      this.droppedEvents += over;
+    }
+    this.scheduleWrite(WRITE_DELAY_MS);
+  }
+
+  putDecision(record: DecisionRecord): void {
+    if (this.consent === 'denied') return;
+    this.unsavedDecisions.set(record.decisionId, record);
+    this.scheduleWrite(WRITE_DELAY_MS);
+  }
+
+  putState(key: StateKey, value: unknown): void {
+    if (this.consent === 'denied') return;
+    this.unsavedState.set(key, value);
+    this.scheduleWrite(WRITE_DELAY_MS);
+  }
+
+  /** Write everything unsaved now (no-op while pending or with storage down). */
+  async flush(): Promise<void> {
+    this.cancelWrite?.();
+    this.cancelWrite = undefined;
+    while (this.writing) await this.writing;
+    if (!this.store || this.consent !== 'granted') return;
+    this.writing = this.writeUnsaved().finally(() => (this.writing = undefined));
+    await this.writing;
+  }
+
+  /** Everything stored plus what is only in memory, for exportData(). */
+  async exportAll(): Promise<{ stored: StoredData | undefined; memory: InsituEvent[] }> {
+    let stored: StoredData | undefined;
+    if (this.store) {
+      try {
+        stored = await this.store.exportAll();
+      } catch (error) {
+        this.report(error);
+      }
+    }
+    return { stored, memory: [...this.unsavedEvents] };
+  }
+
+  /** forget(): erase storage and memory; consent stays as it is. */
+  async forget(): Promise<void> {
+    const keepConsent = this.consent;
+    await this.eraseEverything();
+    this.consent = keepConsent;
+    if (keepConsent === 'granted') await this.openAndLoad(++this.generation);
+  }
+
+  async close(): Promise<void> {
+    await this.flush().catch((error) => this.report(error));
+    await this.closeStore();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async openAndLoad(generation: number): Promise<LoadedProfile | undefined> {
+    if (!this.options.openStore) {
+      this.storeStatus = { mode: 'memory', health: 'ok' };
+      return undefined;
+    }
+    let store: ProfileStore;
+    try {
+      store = await this.options.openStore();
+    } catch (error) {
+      if (generation !== this.generation) return undefined;
+      this.storeStatus = { mode: 'memory', health: 'unavailable', reason: codeOf(error, 'storage_unavailable') };
+      this.report(error);
+      this.scheduleReopen(generation);
+      return undefined;
+    }
+    if (generation !== this.generation) {
+      await store.close().catch(() => undefined);
+      return undefined;
+    }
+    this.store = store;
+    this.storeStatus = store.status;
+    this.attempt = 0;
+    try {
+      const exported = await store.exportAll();
+      this.storedEventCount = exported.events.length;
+      this.scheduleWrite(0);
+      return { state: exported.state, storedEvents: exported.events.length };
+    } catch (error) {
+      this.report(error);
+      this.storeStatus = { ...store.status, health: 'degraded', reason: codeOf(error, 'storage_unavailable') };
+      this.scheduleWrite(0);
+      return undefined;
+    }
+  }
+
+  private scheduleReopen(generation: number): void {
+    const delay = RETRY_DELAYS_MS[Math.min(this.attempt, RETRY_DELAYS_MS.length - 1)]!;
+    if (this.attempt >= RETRY_DELAYS_MS.length) return;
+    this.attempt++;
+    this.options.scheduler.defer(() => {
+      if (generation !== this.generation || this.store) return;
+      void this.openAndLoad(generation);
+    }, delay);
+  }
+
+  private scheduleWrite(delayMs: number): void {
+    if (this.cancelWrite || this.consent !== 'granted' || !this.store) return;
+    this.cancelWrite = this.options.scheduler.defer(() => {
+      this.cancelWrite = undefined;
+      void this.flush().catch((error) => this.report(error));
+    }, delayMs);
+  }
+
+  private async writeUnsaved(): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    const generation = this.generation;
+    const events = this.unsavedEvents.slice();
+    const decisions = [...this.unsavedDecisions.values()];
+    const states = [...this.unsavedState.entries()];
+    try {
+      if (events.length) await store.putEvents(events);
+      if (generation !== this.generation) return;
+      // Remove exactly what was written: more may have arrived while the write was in flight.
+      this.unsavedEvents.splice(0, events.length);
+      this.storedEventCount += events.length;
+      this.writtenSinceRetention += events.length;
+      if (decisions.length) await store.putDecisions(decisions);
+      for (const d of decisions) if (this.unsavedDecisions.get(d.decisionId) === d) this.unsavedDecisions.delete(d.decisionId);
+      for (const [key, value] of states) {
+        await store.putState(key, value);
+        if (this.unsavedState.get(key) === value) this.unsavedState.delete(key);
+      }
+      this.storeStatus = store.status;
+      this.attempt = 0;
+      if (this.options.retain && this.writtenSinceRetention >= RETENTION_EVERY_EVENTS) {
+        this.writtenSinceRetention = 0;
+        await this.options.retain(store, this.options.clock.now());
+        this.storedEventCount = await store.countEvents();
+      }
+    } catch (error) {
+      this.storeStatus = { ...store.status, health: 'degraded', reason: codeOf(error, 'storage_aborted') };
+      this.report(error);
+      const delay = RETRY_DELAYS_MS[Math.min(this.attempt++, RETRY_DELAYS_MS.length - 1)]!;
+      this.cancelWrite = this.options.scheduler.defer(() => {
+        this.cancelWrite = undefined;
+        void this.flush().catch((e) => this.report(e));
+      }, delay);
+    }
+  }
+
+  private async eraseEverything(): Promise<void> {
+    this.generation++;
+    this.cancelWrite?.();
+    this.cancelWrite = undefined;
+    this.unsavedEvents = [];
+    this.unsavedDecisions.clear();
+    this.unsavedState.clear();
+    this.storedEventCount = 0;
+    this.writtenSinceRetention = 0;
+    while (this.writing) await this.writing.catch(() => undefined);
+    const open = this.store;
+    this.store = undefined;
+    try {
+      // Erase what an earlier session stored even if this one never opened the store.
+      const store = open ?? (this.options.openStore ? await this.options.openStore() : undefined);
+      await store?.erase();
+      this.storeStatus = { mode: 'memory', health: 'ok' };
+    } catch (error) {
+      this.storeStatus = { mode: 'memory', health: 'unavailable', reason: codeOf(error, 'storage_unavailable') };
+      this.report(error);
+    }
+  }
+
+  private async closeStore(): Promise<void> {
+    const store = this.store;
+    this.store = undefined;
+    this.storeStatus = { mode: 'memory', health: 'ok' };
+    await store?.close().catch((error) => this.report(error));
+  }
+
+  private report(error: unknown): void {
+    const insituError = error instanceof InsituError ? error : new InsituError('storage_unavailable', String((error as Error)?.message ?? error));
+    this.options.onError?.(insituError);
+  }
+}
+
+function codeOf(error: unknown, fallback: InsituError['code']): string {
+  return error instanceof InsituError ? error.code : fallback;
+}

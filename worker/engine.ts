@@ -1,0 +1,288 @@
+/**
+ * The engine: consent gate + store + personalizer + reporter, composed over ports. It touches no
+ * platform global; the worker (worker.ts), React Native and Node tests hand it different ports.
+ */
+import { ConsentGate } from './consent-gate.js';
+import { createEventDedup } from './event-dedup.js';
+import { InsituError } from './errors.js';
+import { createSeededRandom, randomId } from './seeded-random.js';
+import type {
+  Engine,
+  EngineExport,
+  EngineOptions,
+  EngineStatus,
+  Personalizer,
+  PersonalizerOptions,
+} from './engine-types.js';
+import type { ConsentState, DecideRequest, DecisionRecord, InsituEvent, ProfileStore, Scheduler } from './types.js';
+import { PENDING_CONSENT } from './types.js';
+
+/** Default share of devices in the holdout arm: enough to measure lift, small enough to cost little. */
+export const DEFAULT_HOLDOUT_FRACTION = 0.05;
+/** Model and bandit state is written at most this often: it changes on every event. */
+export const STATE_WRITE_DELAY_MS = 1_000;
+/** Train the tfjs model after this many new learning events (training costs tens of ms in the worker). */
+export const TRAIN_EVERY_EVENTS = 20;
+/** Decisions kept in memory for explain() and reward(). */
+export const MAX_RECENT_DECISIONS = 200;
+
+/** The parts an engine is built from; worker/index.ts supplies the real ones. */
+export interface EngineParts {
+  createPersonalizer(options: PersonalizerOptions): Personalizer;
+  isInHoldout(deviceId: string, fraction: number): boolean;
+  retain?(store: ProfileStore, now: number): Promise<void>;
+}
+
+interface DeviceRecord {
+  deviceId: string;
+}
+
+export function composeEngine(options: EngineOptions, parts: EngineParts): Engine {
+  const clock = options.clock ?? { now: () => Date.now() };
+  const random = options.random ?? createSeededRandom(options.seed ?? 0x1c5e7);
+  const scheduler: Scheduler = options.scheduler ?? immediateScheduler;
+  const holdoutFraction = options.holdoutFraction ?? DEFAULT_HOLDOUT_FRACTION;
+  let consent: ConsentState = { ...(options.consent ?? PENDING_CONSENT) };
+  let deviceId = randomId(random, 'd-');
+  let modelSource: EngineStatus['model'] = 'snapshot';
+  let learnedSinceTraining = 0;
+  let training: Promise<void> | undefined;
+  const recentDecisions = new Map<string, DecisionRecord>();
+  const dedup = createEventDedup();
+  const errors: InsituError[] = [];
+
+  const gate = new ConsentGate({
+    openStore: options.openStore,
+    scheduler,
+    clock,
+    retain: parts.retain,
+    onError: (error) => errors.push(error),
+  });
+
+  const makePersonalizer = () =>
+    parts.createPersonalizer({
+      catalog: options.catalog ?? [],
+      priors: options.priors,
+      random,
+      clock,
+      consent: () => consent,
+      inHoldout: parts.isInHoldout(deviceId, holdoutFraction),
+    });
+  let personalizer = makePersonalizer();
+
+  let cancelStateWrite: (() => void) | undefined;
+  function persistStateSoon(): void {
+    if (cancelStateWrite) return;
+    cancelStateWrite = scheduler.defer(() => {
+      cancelStateWrite = undefined;
+      gate.putState('model', personalizer.exportState());
+    }, STATE_WRITE_DELAY_MS);
+  }
+
+  function rememberDecision(record: DecisionRecord): void {
+    recentDecisions.set(record.decisionId, record);
+    if (recentDecisions.size > MAX_RECENT_DECISIONS) {
+      const oldest = recentDecisions.keys().next().value;
+      if (oldest !== undefined) recentDecisions.delete(oldest);
+    }
+    gate.putDecision(record);
+  }
+
+  function trainSoon(): void {
+    if (training || learnedSinceTraining < TRAIN_EVERY_EVENTS) return;
+    learnedSinceTraining = 0;
+    training = personalizer
+      .train()
+      .then(() => {
+        modelSource = 'tfjs';
+        persistStateSoon();
+      })
+      .catch((error: unknown) => {
+        errors.push(new InsituError('worker_unavailable', `training failed: ${String(error)}`));
+      })
+      .finally(() => (training = undefined));
+  }
+
+  async function restore(loaded: Awaited<ReturnType<ConsentGate['setPersonalization']>>): Promise<void> {
+    if (!loaded) {
+      // A fresh store: remember this device's id so the holdout arm stays stable across visits.
+      if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
+      return;
+    }
+    const device = loaded.state.device as DeviceRecord | undefined;
+    if (device && typeof device.deviceId === 'string' && device.deviceId.length <= 64) {
+      deviceId = device.deviceId;
+    } else {
+      gate.putState('device', { deviceId } satisfies DeviceRecord);
+    }
+    // Events seen while pending were learned in memory; rebuild on top of the stored state.
+    const pending = (await gate.exportAll()).memory;
+    personalizer = makePersonalizer();
+    if (loaded.state.model !== undefined) {
+      try {
+        personalizer.importState(loaded.state.model);
+      } catch (error) {
+        // Tampered or incompatible state: the profile is a rebuildable cache, start clean.
+        errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+      }
+    }
+    if (pending.length) personalizer.observe(pending);
+  }
+
+  async function applyConsent(next: ConsentState): Promise<void> {
+    const previous = consent;
+    consent = { ...next };
+    if (next.personalization === 'denied' && previous.personalization !== 'denied') {
+      personalizer.reset();
+      recentDecisions.clear();
+      dedup.clear();
+    }
+    const loaded = await gate.setPersonalization(next.personalization);
+    if (next.personalization === 'granted') await restore(loaded);
+  }
+
+  const ready = applyConsent(consent).catch((error: unknown) => {
+    errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+  });
+
+  const engine: Engine = {
+    ready,
+
+    async setConsent(next) {
+      await ready;
+      await applyConsent(next);
+    },
+
+    track(events) {
+      if (consent.personalization === 'denied') return;
+      const fresh = dedup.filter(events);
+      if (!fresh.length) return;
+      personalizer.observe(fresh);
+      gate.addEvents(fresh);
+      learnedSinceTraining += fresh.length;
+      persistStateSoon();
+      trainSoon();
+    },
+
+    rank(request) {
+      return personalizer.rank(request);
+    },
+
+    decide(request: DecideRequest) {
+      const record = personalizer.decide(request);
+      rememberDecision(record);
+      persistStateSoon();
+      return record;
+    },
+
+    logFallback(record: DecisionRecord) {
+      rememberDecision(record);
+    },
+
+    reward(decisionId, value) {
+      if (!Number.isFinite(value)) throw new InsituError('invalid_argument', 'reward value must be a finite number');
+      const rewarded = personalizer.reward(decisionId, value);
+      const record = recentDecisions.get(decisionId);
+      if (rewarded && record) {
+        const updated = { ...record, reward: (record.reward ?? 0) + value, rewardedAt: clock.now() };
+        recentDecisions.set(decisionId, updated);
+        gate.putDecision(updated);
+      }
+      persistStateSoon();
+      return rewarded;
+    },
+
+    explain(decisionId) {
+      return personalizer.explain(decisionId);
+    },
+
+    mute(tag) {
+      personalizer.mute(tag);
+      persistStateSoon();
+    },
+
+    unmute(tag) {
+      personalizer.unmute(tag);
+      persistStateSoon();
+    },
+
+    setCatalog(items) {
+      options.catalog = items;
+      personalizer.setCatalog(items);
+    },
+
+    setPriors(priors) {
+      options.priors = priors;
+      personalizer.setPriors(priors);
+    },
+
+    status() {
+      return {
+        consent: { ...consent },
+        storage: gate.status,
+        pendingEvents: gate.pendingEvents,
+        storedEvents: gate.storedEvents,
+        model: modelSource,
+      };
+    },
+
+    async exportData(): Promise<EngineExport> {
+      await ready;
+      const { stored, memory } = await gate.exportAll();
+      return {
+        schemaVersion: stored?.schemaVersion ?? 0,
+        events: stored?.events ?? [],
+        decisions: stored?.decisions ?? [...recentDecisions.values()],
+        outbox: stored?.outbox ?? [],
+        state: stored?.state ?? { model: personalizer.exportState() },
+        memory: { events: memory },
+        consent: { ...consent },
+        affinities: personalizer.affinities(),
+      };
+    },
+
+    async forget() {
+      await ready;
+      personalizer.reset();
+      recentDecisions.clear();
+      dedup.clear();
+      deviceId = randomId(random, 'd-');
+      await gate.forget();
+      personalizer = makePersonalizer();
+      if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
+    },
+
+    async flush() {
+      await ready;
+      if (cancelStateWrite) {
+        cancelStateWrite();
+        cancelStateWrite = undefined;
+        gate.putState('model', personalizer.exportState());
+      }
+      await gate.flush();
+    },
+
+    async close() {
+      await engine.flush();
+      await gate.close();
+    },
+
+    errors() {
+      return errors.splice(0);
+    },
+  };
+  return engine;
+}
+
+/** Without a platform scheduler, deferred work runs on the next microtask (Node tests, benchmarks). */
+const immediateScheduler: Scheduler = {
+  defer(task) {
+    let cancelled = false;
+    queueMicrotask(() => {
+      if (!cancelled) task();
+    });
+    return () => {
+      cancelled = true;
+    };
+  },
+};
