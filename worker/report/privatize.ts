@@ -1,0 +1,224 @@
+/**
+ * Turns one device's period aggregate into an AggregateReport: clip every contribution to the
+ * named bounds, then noise each part at its share of the report's ε. The shares add up to the
+ * report's ε (sequential composition), and the report states every share and bound it used.
+ */
+import type { DecisionPolicy, RandomSource } from '../types.js';
+import { clipIntegersL1, clipRealsL1, geometricNoise, l1Sensitivity, laplaceNoise, randomizedResponse } from './mechanism.js';
+import {
+  ARMS,
+  CELL_FAMILIES,
+  ENGAGEMENT_STATES,
+  REPORTED_STORAGE_MODES,
+  REPORT_PARTS,
+  REPORT_SCHEMA_VERSION,
+  type AggregateReport,
+  type CellFamily,
+  type ContributionBounds,
+  type DeviceGroup,
+  type EngagementState,
+  type EpsilonSplit,
+  type NoisedCell,
+  type ReportPart,
+  type ReportedStorageMode,
+  type SketchAnswer,
+} from './report-types.js';
+import { encodeKey, itemKey, pairKeyFromItemKeys, sampleKey, sketchWidth, SKETCH_ROWS } from './sketch.js';
+
+/**
+ * Default ε of one report. At ε = 1 the headline lift needs on the order of 10⁴–10⁵ devices to be
+ * read (see the accuracy test); a stronger ε buys nothing that a daily report should need.
+ */
+export const REPORT_EPSILON = 1;
+
+/** Largest ε a report may state: past this, randomized response is barely random at all. */
+export const MAX_REPORT_EPSILON = 16;
+
+/**
+ * How a report's ε is shared. The lift (engagement) is what the site runs insitu for, so it gets
+ * half; the catalog priors (items, pairs) about a third; counts and health are dashboards that
+ * only large fleets can read at any ε, so they get the rest. Parts with nothing to report (no
+ * declared placement, no catalog) are dropped and the others scaled up to the same total.
+ */
+export const DEFAULT_EPSILON_SPLIT: EpsilonSplit = Object.freeze({
+  engagement: 0.5,
+  counts: 0.1,
+  health: 0.05,
+  items: 0.2,
+  pairs: 0.15,
+});
+
+/** Per-device, per-period contribution bounds. Above a bound a device's values are scaled down. */
+export const CONTRIBUTION_BOUNDS: ContributionBounds = Object.freeze({
+  /** Decisions shown, over all placement-arm cells: a busy day of one reader, not of a crawler. */
+  impressions: 20,
+  /** Decisions clicked (each decision counted once). */
+  clicks: 5,
+  /** At most 1 per placement-arm (a bit), and at most this many over the whole report. */
+  conversions: 2,
+  /** Sum of rewards, each reward clipped to [0, MAX_REWARD_PER_DECISION]. */
+  reward: 5,
+  /** Decisions made by the engine (health). */
+  decisions: 50,
+  /** Decisions the page served from its fallback because the worker missed the deadline. */
+  deadlineFallbacks: 10,
+  /** Distinct catalog items engaged with (most recent kept): the M of the item oracle. */
+  items: 8,
+  /** Item pairs engaged together (consecutive distinct items): the M of the pair oracle. */
+  pairs: 8,
+});
+
+/** A reward is clipped to [0, 1]: the bandit's reward scale, and a bounded sensitivity. */
+export const MAX_REWARD_PER_DECISION = 1;
+
+/** Declared placements a report can carry; the report grows by 21 data points per placement. */
+export const MAX_REPORT_PLACEMENTS = 6;
+
+export const MECHANISM_DESCRIPTION =
+  'local-dp/v1: k-ary randomized response (engagement state per placement, storage mode); ' +
+  'two-sided geometric noise on L1-clipped integer counts; Laplace noise on clipped reward; ' +
+  'hashed k-RR frequency oracle with padding-and-sampling (items, item pairs); ' +
+  'epsilon shared across parts by sequential composition';
+
+/** What the aggregator hands over for one finished period (clipping happens here). */
+export interface ReportInput {
+  periodStart: number;
+  periodEnd: number;
+  group: DeviceGroup;
+  /** Declared placements, in report order. */
+  placements: readonly string[];
+  engagement: ReadonlyMap<string, EngagementState>;
+  /** Raw (unclipped) per-cell counts, keyed by `cellKey(placement, arm)`. */
+  cells: ReadonlyMap<string, Record<CellFamily, number>>;
+  decisions: number;
+  deadlineFallbacks: number;
+  storageMode: ReportedStorageMode;
+  /** Catalog items engaged with, oldest first, already filtered to the catalog (and consent). */
+  items: readonly string[];
+  /** False when no catalog is known: the item parts are dropped rather than sent empty. */
+  hasCatalog: boolean;
+}
+
+export interface PrivacyParams {
+  epsilon: number;
+  split?: Partial<EpsilonSplit>;
+  sketchRows?: number;
+}
+
+export function cellKey(placement: string, arm: DecisionPolicy): string {
+  return `${placement}\u0000${arm}`;
+}
+
+/** The ε of each part for a report with the given active parts; shares sum exactly to `epsilon`. */
+export function splitEpsilon(epsilon: number, active: ReadonlySet<ReportPart>, weights: Partial<EpsilonSplit> = {}): EpsilonSplit {
+  const merged = { ...DEFAULT_EPSILON_SPLIT, ...weights };
+  const parts = REPORT_PARTS.filter((part) => active.has(part) && merged[part] > 0);
+  const total = parts.reduce((sum, part) => sum + merged[part], 0);
+  const split: EpsilonSplit = { engagement: 0, counts: 0, health: 0, items: 0, pairs: 0 };
+  let spent = 0;
+  parts.forEach((part, index) => {
+    // The last part takes the remainder so the shares add up to ε without rounding drift.
+    const share = index === parts.length - 1 ? epsilon - spent : (epsilon * merged[part]) / total;
+    split[part] = share;
+    spent += share;
+  });
+  return split;
+}
+
+/** Distinct items, most recent M kept, and the pairs of consecutive kept items (at most M). */
+export function clipItems(items: readonly string[], bounds: ContributionBounds = CONTRIBUTION_BOUNDS): { items: string[]; pairs: Array<[string, string]> } {
+  const distinct: string[] = [];
+  for (let i = items.length - 1; i >= 0 && distinct.length < bounds.items; i--) {
+    const id = items[i] as string;
+    if (!distinct.includes(id)) distinct.unshift(id);
+  }
+  const pairs: Array<[string, string]> = [];
+  for (let i = 1; i < distinct.length && pairs.length < bounds.pairs; i++) {
+    pairs.push([distinct[i - 1] as string, distinct[i] as string]);
+  }
+  return { items: distinct, pairs };
+}
+
+export function privatizeReport(input: ReportInput, params: PrivacyParams, reportId: string, random: RandomSource): AggregateReport {
+  const bounds = CONTRIBUTION_BOUNDS;
+  const placements = input.placements.slice(0, MAX_REPORT_PLACEMENTS);
+  const active = new Set<ReportPart>(['counts', 'health']);
+  if (placements.length > 0) active.add('engagement');
+  if (input.hasCatalog) {
+    active.add('items');
+    active.add('pairs');
+  }
+  const split = splitEpsilon(params.epsilon, active, params.split);
+
+  const engagementEach = placements.length > 0 ? split.engagement / placements.length : 0;
+  const states = placements.map((placement) => {
+    const truth = ENGAGEMENT_STATES.indexOf(input.engagement.get(placement) ?? 'none');
+    const reported = randomizedResponse(truth, ENGAGEMENT_STATES.length, engagementEach, random);
+    return { placement, state: ENGAGEMENT_STATES[reported] as EngagementState };
+  });
+
+  const { cells, epsilonEach: countsEach, decisions, deadlineFallbacks } = noiseCounts(input, placements, split.counts, bounds, random);
+
+  const trueMode = REPORTED_STORAGE_MODES.indexOf(input.storageMode);
+  const storageMode = REPORTED_STORAGE_MODES[
+    randomizedResponse(trueMode < 0 ? REPORTED_STORAGE_MODES.length - 1 : trueMode, REPORTED_STORAGE_MODES.length, split.health, random)
+  ] as ReportedStorageMode;
+
+  const report: AggregateReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    reportId,
+    periodStart: input.periodStart,
+    periodEnd: input.periodEnd,
+    group: input.group,
+    epsilon: params.epsilon,
+    split,
+    bounds: { ...bounds },
+    engagement: { epsilonEach: engagementEach, states },
+    counts: { epsilonEach: countsEach, cells, decisions, deadlineFallbacks },
+    health: { storageMode },
+  };
+  if (input.hasCatalog) {
+    const rows = params.sketchRows ?? SKETCH_ROWS;
+    const clipped = clipItems(input.items, bounds);
+    const itemKeys = clipped.items.map(itemKey);
+    const pairKeys = clipped.pairs.map(([a, b]) => pairKeyFromItemKeys(itemKey(a), itemKey(b)));
+    report.items = sketchAnswer(itemKeys, bounds.items, rows, split.items, random);
+    report.pairs = sketchAnswer(pairKeys, bounds.pairs, rows, split.pairs, random);
+  }
+  return report;
+}
+
+function sketchAnswer(keys: number[], padding: number, rows: number, epsilon: number, random: RandomSource): SketchAnswer {
+  const width = sketchWidth(epsilon);
+  const key = sampleKey(keys, padding, random);
+  return { rows, width, padding, ...encodeKey(key, { rows, width, epsilon }, random) };
+}
+
+/** The count families of a report: per-cell vectors (one family each) and two health scalars. */
+function noiseCounts(input: ReportInput, placements: readonly string[], epsilon: number, bounds: ContributionBounds, random: RandomSource) {
+  const families = placements.length > 0 ? CELL_FAMILIES.length + 2 : 2;
+  const epsilonEach = epsilon / families;
+  const cells: NoisedCell[] = [];
+  if (placements.length > 0) {
+    const grid = placements.flatMap((placement) => ARMS.map((arm) => ({ placement, arm })));
+    for (const family of CELL_FAMILIES) {
+      const raw = grid.map(({ placement, arm }) => {
+        const value = input.cells.get(cellKey(placement, arm))?.[family] ?? 0;
+        return family === 'conversions' ? Math.min(1, value) : value;
+      });
+      const bound = bounds[family];
+      const sensitivity = l1Sensitivity(bound, grid.length);
+      if (family === 'reward') {
+        const clipped = clipRealsL1(raw, bound);
+        grid.forEach((cell, i) => cells.push({ family, ...cell, value: (clipped[i] as number) + laplaceNoise(epsilonEach, sensitivity, random) }));
+      } else {
+        const clipped = clipIntegersL1(raw, bound);
+        grid.forEach((cell, i) => cells.push({ family, ...cell, value: (clipped[i] as number) + geometricNoise(epsilonEach, sensitivity, random) }));
+      }
+    }
+  }
+  const decisions = (clipIntegersL1([input.decisions], bounds.decisions)[0] ?? 0) + geometricNoise(epsilonEach, bounds.decisions, random);
+  const deadlineFallbacks =
+    (clipIntegersL1([input.deadlineFallbacks], bounds.deadlineFallbacks)[0] ?? 0) + geometricNoise(epsilonEach, bounds.deadlineFallbacks, random);
+  return { cells, epsilonEach, decisions, deadlineFallbacks };
+}
