@@ -75,6 +75,25 @@ export interface ReporterOptions {
   config?: ReporterConfig;
 }
 
+export interface CatalogIndex {
+  ids: ReadonlySet<string>;
+  sensitive: ReadonlySet<string>;
+}
+
+export function indexCatalog(items: readonly CatalogItem[]): CatalogIndex {
+  const valid = Array.isArray(items) ? items.filter((item) => item && typeof item.id === 'string') : [];
+  return {
+    ids: new Set(valid.map((item) => item.id)),
+    sensitive: new Set(valid.filter((item) => typeof item.sensitive === 'string' && item.sensitive.length > 0).map((item) => item.id)),
+  };
+}
+
+/** Items a report may carry: catalog items only, and sensitive ones only with the `sensitive` purpose. */
+export function reportableItems(items: readonly string[], catalog: CatalogIndex, consent: ConsentState): string[] {
+  const sensitiveAllowed = consent.sensitive === 'granted';
+  return items.filter((id) => catalog.ids.has(id) && (sensitiveAllowed || !catalog.sensitive.has(id)));
+}
+
 /** A 128-bit random report id. It is drawn per report and stored nowhere else on the device. */
 export function newReportId(random: RandomSource): string {
   let id = '';
@@ -86,20 +105,14 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
   const settings = validateConfig(config);
   const aggregator = createAggregator({ clock, periodMs: settings.periodMs, placements: settings.placements });
   const ledger = createLedger({ budgetEpsilon: settings.budgetEpsilon, windowMs: settings.budgetWindowMs });
-  let catalogIds = new Set<string>();
-  let sensitiveIds = new Set<string>();
-  let hasCatalog = false;
+  let catalog = indexCatalog([]);
 
   const setCatalog = (items: CatalogItem[]): void => {
-    const valid = Array.isArray(items) ? items.filter((item) => item && typeof item.id === 'string') : [];
-    catalogIds = new Set(valid.map((item) => item.id));
-    sensitiveIds = new Set(valid.filter((item) => typeof item.sensitive === 'string' && item.sensitive.length > 0).map((item) => item.id));
-    hasCatalog = catalogIds.size > 0;
+    catalog = indexCatalog(items);
   };
   if (config.catalog) setCatalog(config.catalog);
 
   const toInput = (period: PeriodTally, consent: ConsentState): ReportInput => {
-    const sensitiveAllowed = consent.sensitive === 'granted';
     const cells = new Map<string, Record<CellFamily, number>>();
     for (const cell of period.cells) cells.set(cellKey(cell.placement, cell.arm), cell);
     return {
@@ -112,8 +125,8 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
       decisions: period.decisions,
       deadlineFallbacks: period.deadlineFallbacks,
       storageMode: period.storageMode ?? 'unknown',
-      items: period.items.filter((id) => catalogIds.has(id) && (sensitiveAllowed || !sensitiveIds.has(id))),
-      hasCatalog,
+      items: reportableItems(period.items, catalog, consent),
+      hasCatalog: catalog.ids.size > 0,
     };
   };
 

@@ -194,31 +194,50 @@ function sketchAnswer(keys: number[], padding: number, rows: number, epsilon: nu
   return { rows, width, padding, ...encodeKey(key, { rows, width, epsilon }, random) };
 }
 
-/** The count families of a report: per-cell vectors (one family each) and two health scalars. */
+export interface ClippedCounts {
+  grid: Array<{ placement: string; arm: DecisionPolicy }>;
+  /** Per family, the clipped value of each grid cell (in grid order). */
+  cells: Record<CellFamily, number[]>;
+  decisions: number;
+  deadlineFallbacks: number;
+}
+
+/** A device's counts after clipping: what the noise is added to, and the most it can contribute. */
+export function clipCounts(input: ReportInput, placements: readonly string[], bounds: ContributionBounds = CONTRIBUTION_BOUNDS): ClippedCounts {
+  const grid = placements.flatMap((placement) => ARMS.map((arm) => ({ placement, arm })));
+  const cells = {} as Record<CellFamily, number[]>;
+  for (const family of CELL_FAMILIES) {
+    const raw = grid.map(({ placement, arm }) => {
+      const value = input.cells.get(cellKey(placement, arm))?.[family] ?? 0;
+      // At most one conversion per placement-arm: a bit, not a count.
+      return family === 'conversions' ? Math.min(1, value) : value;
+    });
+    cells[family] = family === 'reward' ? clipRealsL1(raw, bounds.reward) : clipIntegersL1(raw, bounds[family]);
+  }
+  return {
+    grid,
+    cells,
+    decisions: clipIntegersL1([input.decisions], bounds.decisions)[0] ?? 0,
+    deadlineFallbacks: clipIntegersL1([input.deadlineFallbacks], bounds.deadlineFallbacks)[0] ?? 0,
+  };
+}
+
+/** The count families of a report: per-cell vectors (one family each) and two health scalars, ε shared equally. */
 function noiseCounts(input: ReportInput, placements: readonly string[], epsilon: number, bounds: ContributionBounds, random: RandomSource) {
+  const clipped = clipCounts(input, placements, bounds);
   const families = placements.length > 0 ? CELL_FAMILIES.length + 2 : 2;
   const epsilonEach = epsilon / families;
   const cells: NoisedCell[] = [];
   if (placements.length > 0) {
-    const grid = placements.flatMap((placement) => ARMS.map((arm) => ({ placement, arm })));
     for (const family of CELL_FAMILIES) {
-      const raw = grid.map(({ placement, arm }) => {
-        const value = input.cells.get(cellKey(placement, arm))?.[family] ?? 0;
-        return family === 'conversions' ? Math.min(1, value) : value;
+      const sensitivity = l1Sensitivity(bounds[family], clipped.grid.length);
+      const noise = family === 'reward' ? laplaceNoise : geometricNoise;
+      clipped.grid.forEach((cell, i) => {
+        cells.push({ family, ...cell, value: (clipped.cells[family][i] as number) + noise(epsilonEach, sensitivity, random) });
       });
-      const bound = bounds[family];
-      const sensitivity = l1Sensitivity(bound, grid.length);
-      if (family === 'reward') {
-        const clipped = clipRealsL1(raw, bound);
-        grid.forEach((cell, i) => cells.push({ family, ...cell, value: (clipped[i] as number) + laplaceNoise(epsilonEach, sensitivity, random) }));
-      } else {
-        const clipped = clipIntegersL1(raw, bound);
-        grid.forEach((cell, i) => cells.push({ family, ...cell, value: (clipped[i] as number) + geometricNoise(epsilonEach, sensitivity, random) }));
-      }
     }
   }
-  const decisions = (clipIntegersL1([input.decisions], bounds.decisions)[0] ?? 0) + geometricNoise(epsilonEach, bounds.decisions, random);
-  const deadlineFallbacks =
-    (clipIntegersL1([input.deadlineFallbacks], bounds.deadlineFallbacks)[0] ?? 0) + geometricNoise(epsilonEach, bounds.deadlineFallbacks, random);
+  const decisions = clipped.decisions + geometricNoise(epsilonEach, bounds.decisions, random);
+  const deadlineFallbacks = clipped.deadlineFallbacks + geometricNoise(epsilonEach, bounds.deadlineFallbacks, random);
   return { cells, epsilonEach, decisions, deadlineFallbacks };
 }
