@@ -133,8 +133,6 @@ function decode(body: unknown): AggregateReport {
   }
   const total = REPORT_PARTS.reduce((sum, part) => sum + split[part], 0);
   if (Math.abs(total - epsilon) > EPSILON_TOLERANCE * epsilon) fail('epsilon parts do not add up to epsilon');
-  const engagementEach = need(scope, ATTR.engagementEach, isNumber, 'scope');
-  const countsEach = need(scope, ATTR.countsEach, isNumber, 'scope');
   const bounds = {} as ContributionBounds;
   for (const name of BOUND_NAMES) {
     const bound = need(scope, ATTR.bound(name), isNumber, 'scope');
@@ -160,30 +158,70 @@ function decode(body: unknown): AggregateReport {
   }
   if (periodStart < 0 || periodEnd - periodStart < MIN_REPORT_PERIOD_MS) fail('period missing or shorter than the minimum');
 
-  // Engagement: one data point per declared placement.
-  const placements: string[] = [];
-  const states: AggregateReport['engagement']['states'] = [];
-  const engagement = metrics.get(METRIC.engagement);
-  if (engagement) {
-    if (engagement.points.length > MAX_REPORT_PLACEMENTS) fail('too many placements');
-    for (const point of engagement.points) {
-      const placement = need(point.attrs, ATTR.placement, isString, 'engagement');
-      const state = need(point.attrs, ATTR.state, isString, 'engagement');
-      if (!PLACEMENT_PATTERN.test(placement) || placements.includes(placement)) fail('placement invalid or repeated');
-      if (!ENGAGEMENT_STATES.includes(state as EngagementState)) fail('unknown engagement state');
-      if (!point.isInt || point.value !== 1 || point.attrs.size !== 2) fail('engagement data point must be 1');
-      placements.push(placement);
-      states.push({ placement, state: state as EngagementState });
-    }
-    if (!(split.engagement > 0) || Math.abs(engagementEach * placements.length - split.engagement) > EPSILON_TOLERANCE * epsilon) {
-      fail('engagement epsilon does not match its share');
-    }
-  } else if (split.engagement !== 0) fail('engagement share without engagement data');
+  const report: AggregateReport = { schemaVersion: REPORT_SCHEMA_VERSION, reportId, periodStart, periodEnd, group: group as DeviceGroup, epsilon, split, bounds };
+  const context: PartContext = { metrics, scope, split, epsilon };
+  const engagement = readEngagement(context);
+  if (engagement) report.engagement = engagement;
+  const counts = readCounts(context, engagement?.states.map((s) => s.placement) ?? []);
+  if (counts) report.counts = counts;
+  const health = readHealth(context);
+  if (health) report.health = health;
+  for (const part of ['items', 'pairs'] as const) {
+    const answer = readSketch(part, metrics.get(part === 'items' ? METRIC.items : METRIC.pairs), scope);
+    if ((split[part] > 0) !== (answer !== undefined)) fail(`${part} share and data disagree`);
+    if (answer) report[part] = answer;
+  }
+  return report;
+}
 
-  // Counts: the full placement × arm grid for every family, nothing more.
+interface PartContext {
+  metrics: Map<string, { points: Point[] }>;
+  scope: Map<string, AttrValue>;
+  split: EpsilonSplit;
+  epsilon: number;
+}
+
+/** A part is present exactly when its share of ε is positive; `names` are the metrics it owns. */
+function partPresent(context: PartContext, part: keyof EpsilonSplit, names: string[], scopeKeys: string[]): boolean {
+  const present = context.split[part] > 0;
+  for (const name of names) if (context.metrics.has(name) !== present) fail(`${name} ${present ? 'missing' : 'present without its share of epsilon'}`);
+  for (const key of scopeKeys) if (context.scope.has(key) !== present) fail(`${key} ${present ? 'missing' : 'present without its share of epsilon'}`);
+  return present;
+}
+
+const matches = (a: number, b: number, epsilon: number): boolean => Math.abs(a - b) <= EPSILON_TOLERANCE * epsilon;
+
+/** Engagement: one data point per declared placement. */
+function readEngagement(context: PartContext): AggregateReport['engagement'] {
+  if (!partPresent(context, 'engagement', [METRIC.engagement], [ATTR.engagementEach])) return undefined;
+  const epsilonEach = need(context.scope, ATTR.engagementEach, isNumber, 'scope');
+  const metric = context.metrics.get(METRIC.engagement)!;
+  if (metric.points.length > MAX_REPORT_PLACEMENTS) fail('too many placements');
+  const states: Array<{ placement: string; state: EngagementState }> = [];
+  for (const point of metric.points) {
+    const placement = need(point.attrs, ATTR.placement, isString, 'engagement');
+    const state = need(point.attrs, ATTR.state, isString, 'engagement');
+    if (!PLACEMENT_PATTERN.test(placement) || states.some((s) => s.placement === placement)) fail('placement invalid or repeated');
+    if (!ENGAGEMENT_STATES.includes(state as EngagementState)) fail('unknown engagement state');
+    if (!point.isInt || point.value !== 1 || point.attrs.size !== 2) fail('engagement data point must be 1');
+    states.push({ placement, state: state as EngagementState });
+  }
+  if (!matches(epsilonEach * states.length, context.split.engagement, context.epsilon)) fail('engagement epsilon does not match its share');
+  return { epsilonEach, states };
+}
+
+/** Counts: the full placement × arm grid for every family (when placements are reported), and the two health scalars. */
+function readCounts(context: PartContext, placements: string[]): AggregateReport['counts'] {
+  const cellMetrics = CELL_FAMILIES.map((family) => CELL_METRIC[family]);
+  const scalars = [METRIC.decisions, METRIC.deadlineFallbacks];
+  if (!partPresent(context, 'counts', scalars, [ATTR.countsEach])) {
+    for (const name of cellMetrics) if (context.metrics.has(name)) fail(`${name} present without its share of epsilon`);
+    return undefined;
+  }
+  const epsilonEach = need(context.scope, ATTR.countsEach, isNumber, 'scope');
   const cells: NoisedCell[] = [];
   for (const family of CELL_FAMILIES) {
-    const metric = metrics.get(CELL_METRIC[family]);
+    const metric = context.metrics.get(CELL_METRIC[family]);
     if (placements.length === 0) {
       if (metric) fail(`${family} without placements`);
       continue;
@@ -202,43 +240,24 @@ function decode(body: unknown): AggregateReport {
     }
   }
   const families = placements.length > 0 ? CELL_FAMILIES.length + 2 : 2;
-  if (!(split.counts > 0) || Math.abs(countsEach * families - split.counts) > EPSILON_TOLERANCE * epsilon) fail('counts epsilon does not match its share');
-
+  if (!matches(epsilonEach * families, context.split.counts, context.epsilon)) fail('counts epsilon does not match its share');
   const scalar = (name: string): number => {
-    const metric = metrics.get(name);
-    const point = metric?.points[0];
-    if (!metric || metric.points.length !== 1 || !point || point.attrs.size !== 0 || !point.isInt) fail(`${name} must be one integer`);
+    const metric = context.metrics.get(name)!;
+    const point = metric.points[0];
+    if (metric.points.length !== 1 || !point || point.attrs.size !== 0 || !point.isInt) fail(`${name} must be one integer`);
     return point.value;
   };
-  const decisions = scalar(METRIC.decisions);
-  const deadlineFallbacks = scalar(METRIC.deadlineFallbacks);
+  return { epsilonEach, cells, decisions: scalar(METRIC.decisions), deadlineFallbacks: scalar(METRIC.deadlineFallbacks) };
+}
 
-  const storage = metrics.get(METRIC.storageMode);
-  const storagePoint = storage?.points[0];
-  if (!storage || storage.points.length !== 1 || !storagePoint || storagePoint.value !== 1 || storagePoint.attrs.size !== 1) fail('storage mode must be one data point');
-  const storageMode = need(storagePoint.attrs, ATTR.storageMode, isString, 'storage mode');
+function readHealth(context: PartContext): AggregateReport['health'] {
+  if (!partPresent(context, 'health', [METRIC.storageMode], [])) return undefined;
+  const storage = context.metrics.get(METRIC.storageMode)!;
+  const point = storage.points[0];
+  if (storage.points.length !== 1 || !point || !point.isInt || point.value !== 1 || point.attrs.size !== 1) fail('storage mode must be one data point');
+  const storageMode = need(point.attrs, ATTR.storageMode, isString, 'storage mode');
   if (!REPORTED_STORAGE_MODES.includes(storageMode as ReportedStorageMode)) fail('unknown storage mode');
-  if (!(split.health > 0)) fail('health share missing');
-
-  const report: AggregateReport = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    reportId,
-    periodStart,
-    periodEnd,
-    group: group as DeviceGroup,
-    epsilon,
-    split,
-    bounds,
-    engagement: { epsilonEach: engagementEach, states },
-    counts: { epsilonEach: countsEach, cells, decisions, deadlineFallbacks },
-    health: { storageMode: storageMode as ReportedStorageMode },
-  };
-  for (const part of ['items', 'pairs'] as const) {
-    const answer = readSketch(part, metrics.get(part === 'items' ? METRIC.items : METRIC.pairs), scope);
-    if ((split[part] > 0) !== (answer !== undefined)) fail(`${part} share and data disagree`);
-    if (answer) report[part] = answer;
-  }
-  return report;
+  return { storageMode: storageMode as ReportedStorageMode };
 }
 
 function readSum(metric: Record<string, unknown>): { points: Point[]; start: number; end: number } {

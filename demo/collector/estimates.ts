@@ -45,7 +45,10 @@ export interface GroupEstimates {
 export interface LiftEstimates {
   /** personalized CTR − holdout CTR. */
   ctrDifference: Interval;
-  /** personalized CTR / holdout CTR (undefined while either CTR estimate is not positive). */
+  /**
+   * personalized CTR / holdout CTR, only once both CTR intervals exclude 0: a ratio over a CTR
+   * the noise cannot tell from zero has no meaningful interval.
+   */
   ctrRatio?: Interval;
   /** Intent to treat: difference in the share of all group devices that clicked. */
   clickedShareDifference: Interval;
@@ -145,7 +148,7 @@ export function estimateLift(totals: CollectorTotals, placement: string): LiftEs
     ctrDifference: interval(p.ctr.estimate - h.ctr.estimate, p.ctrVariance + h.ctrVariance),
     clickedShareDifference: interval(p.clickedShare.estimate - h.clickedShare.estimate, p.clickedVariance + h.clickedVariance),
   };
-  if (p.ctr.estimate > 0 && h.ctr.estimate > 0) {
+  if (p.ctr.low > 0 && h.ctr.low > 0) {
     const logVariance = p.ctrVariance / p.ctr.estimate ** 2 + h.ctrVariance / h.ctr.estimate ** 2;
     const logInterval = interval(Math.log(p.ctr.estimate / h.ctr.estimate), logVariance);
     lift.ctrRatio = { estimate: Math.exp(logInterval.estimate), low: Math.exp(logInterval.low), high: Math.exp(logInterval.high) };

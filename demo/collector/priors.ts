@@ -23,8 +23,11 @@ export const MAX_NEIGHBOUR_CANDIDATES = 2000;
  */
 export const PAIR_QUERY_BUDGET = 1e8;
 
-/** A pair must be estimated this many noise standard deviations above zero (one-sided ~97.7%). */
-export const NEIGHBOUR_MIN_Z = 2;
+/**
+ * A pair must be estimated this many noise standard deviations above zero. Thousands of pairs
+ * are tested, so the bar is high: at 3, about 1 in 740 pairs nobody engaged with gets through.
+ */
+export const NEIGHBOUR_MIN_Z = 3;
 
 /** A frequency oracle, whatever its mechanism: estimated reports containing a key, and its noise. */
 export interface FrequencyOracle {

@@ -12,8 +12,8 @@
  */
 import type { Priors } from '../../worker/types.js';
 import { PRIVACY_BUDGET_EPSILON } from '../../worker/report/ledger.js';
-import { clipItems, CONTRIBUTION_BOUNDS, splitEpsilon } from '../../worker/report/privatize.js';
-import { REPORT_PARTS, type EpsilonSplit, type ReportPart } from '../../worker/report/report-types.js';
+import { activeParts, clipItems, CONTRIBUTION_BOUNDS, splitEpsilon } from '../../worker/report/privatize.js';
+import type { EpsilonSplit } from '../../worker/report/report-types.js';
 import { createSeededRandom } from '../../worker/report/seeded-random.js';
 import { addAnswer, emptyTally, encodeKey, itemKey, pairKeyFromItemKeys, sampleKey, sketchWidth, SKETCH_ROWS } from '../../worker/report/sketch.js';
 import { buildPriors, combinedOracle, exactOracle } from './priors.js';
@@ -36,7 +36,9 @@ export function simulatePriorsFromHistories(
   const exact = epsilon === Number.POSITIVE_INFINITY;
   if (!exact && !(Number.isFinite(epsilon) && epsilon > 0)) throw new RangeError('epsilon must be positive (or Infinity)');
   const random = createSeededRandom(seed);
-  const shares = exact ? undefined : splitEpsilon(epsilon, new Set<ReportPart>(REPORT_PARTS), options.split);
+  // The split of a device with placements and a catalog: every part with a positive weight is active.
+  const shares = exact ? undefined : splitEpsilon(epsilon, activeParts({ placements: ['p'], hasCatalog: true }, options.split), options.split);
+  if (shares && !(shares.items > 0 && shares.pairs > 0)) throw new RangeError('the split must give items and pairs a positive share');
   const reportsPerDevice = exact ? Number.POSITIVE_INFINITY : Math.floor((options.budgetEpsilon ?? PRIVACY_BUDGET_EPSILON) / epsilon + 1e-9);
   const rows = options.sketchRows ?? SKETCH_ROWS;
   const M = CONTRIBUTION_BOUNDS.items;
@@ -48,8 +50,9 @@ export function simulatePriorsFromHistories(
 
   for (const history of histories) {
     const items = history.filter((id) => catalog.has(id));
+    // Periods of M items, counted back from the most recent, so that only the oldest may be short.
     const chunks: string[][] = [];
-    for (let i = 0; i < items.length; i += M) chunks.push(items.slice(i, i + M));
+    for (let end = items.length; end > 0; end -= M) chunks.unshift(items.slice(Math.max(0, end - M), end));
     for (const chunk of chunks.slice(Math.max(0, chunks.length - reportsPerDevice))) {
       const clipped = clipItems(chunk);
       const itemKeys = clipped.items.map(itemKey);

@@ -67,13 +67,14 @@ const sketchKey = (s: { rows: number; width: number; padding: number }, epsilon:
 
 /** Why a valid report still cannot be taken (it would grow the totals past their bounds), if so. */
 export function admissionError(totals: CollectorTotals, report: AggregateReport): string | undefined {
-  const newPlacements = report.engagement.states.filter((s) => !totals.placements.has(s.placement)).length;
+  const states = report.engagement?.states ?? [];
+  const newPlacements = states.filter((s) => !totals.placements.has(s.placement)).length;
   if (totals.placements.size + newPlacements > MAX_COLLECTOR_PLACEMENTS) return 'too many distinct placements';
   const epsilons = new Set([...totals.engagement.values()].map((s) => s.epsilon));
-  if (report.engagement.states.length > 0 && !epsilons.has(report.engagement.epsilonEach) && epsilons.size >= MAX_MECHANISM_SETTINGS) {
+  if (report.engagement && !epsilons.has(report.engagement.epsilonEach) && epsilons.size >= MAX_MECHANISM_SETTINGS) {
     return 'too many distinct engagement settings';
   }
-  if (!totals.storage.has(report.split.health) && totals.storage.size >= MAX_MECHANISM_SETTINGS) return 'too many distinct health settings';
+  if (report.health && !totals.storage.has(report.split.health) && totals.storage.size >= MAX_MECHANISM_SETTINGS) return 'too many distinct health settings';
   for (const part of ['items', 'pairs'] as const) {
     const answer = report[part];
     if (!answer) continue;
@@ -94,24 +95,29 @@ function addToSum(sum: RunningSum, value: number): void {
 export function addReport(totals: CollectorTotals, report: AggregateReport): void {
   totals.reports += 1;
   totals.reportsPerPeriod.set(report.periodStart, (totals.reportsPerPeriod.get(report.periodStart) ?? 0) + 1);
-  for (const { placement, state } of report.engagement.states) {
+  const { engagement, counts, health } = report;
+  for (const { placement, state } of engagement?.states ?? []) {
     totals.placements.add(placement);
-    addEngagement(totals, placement, report.group, report.engagement.epsilonEach, state, report.periodStart);
+    addEngagement(totals, placement, report.group, engagement!.epsilonEach, state, report.periodStart);
   }
-  for (const cell of report.counts.cells) {
-    const key = `${cell.family}\u0000${cell.placement}\u0000${cell.arm}`;
-    let sum = totals.cells.get(key);
-    if (!sum) {
-      sum = { family: cell.family, placement: cell.placement, arm: cell.arm, n: 0, sum: 0, sumSquares: 0 };
-      totals.cells.set(key, sum);
+  if (counts) {
+    for (const cell of counts.cells) {
+      const key = `${cell.family}\u0000${cell.placement}\u0000${cell.arm}`;
+      let sum = totals.cells.get(key);
+      if (!sum) {
+        sum = { family: cell.family, placement: cell.placement, arm: cell.arm, n: 0, sum: 0, sumSquares: 0 };
+        totals.cells.set(key, sum);
+      }
+      addToSum(sum, cell.value);
     }
-    addToSum(sum, cell.value);
+    addToSum(totals.decisions, counts.decisions);
+    addToSum(totals.deadlineFallbacks, counts.deadlineFallbacks);
   }
-  addToSum(totals.decisions, report.counts.decisions);
-  addToSum(totals.deadlineFallbacks, report.counts.deadlineFallbacks);
-  const storage = totals.storage.get(report.split.health) ?? new Array<number>(REPORTED_STORAGE_MODES.length).fill(0);
-  storage[REPORTED_STORAGE_MODES.indexOf(report.health.storageMode as ReportedStorageMode)]! += 1;
-  totals.storage.set(report.split.health, storage);
+  if (health) {
+    const storage = totals.storage.get(report.split.health) ?? new Array<number>(REPORTED_STORAGE_MODES.length).fill(0);
+    storage[REPORTED_STORAGE_MODES.indexOf(health.storageMode as ReportedStorageMode)]! += 1;
+    totals.storage.set(report.split.health, storage);
+  }
   for (const part of ['items', 'pairs'] as const) {
     const answer = report[part];
     if (!answer) continue;

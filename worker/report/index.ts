@@ -9,7 +9,7 @@ import type { CatalogItem, Clock, ConsentState, DecisionRecord, InsituEvent, Out
 import { createAggregator, isEmptyPeriod, MIN_REPORT_PERIOD_MS, REPORT_PERIOD_MS, type AggregatorState, type HealthObservation, type PeriodTally } from './aggregator.js';
 import { createLedger, type LedgerState, type LedgerStatus } from './ledger.js';
 import { encodeReport } from './otlp.js';
-import { cellKey, MAX_REPORT_EPSILON, MAX_REPORT_PLACEMENTS, privatizeReport, REPORT_EPSILON, type ReportInput } from './privatize.js';
+import { activeParts, cellKey, MAX_REPORT_EPSILON, MAX_REPORT_PLACEMENTS, privatizeReport, REPORT_EPSILON, type ReportInput } from './privatize.js';
 import { REPORT_PARTS, type AggregateReport, type CellFamily, type EpsilonSplit } from './report-types.js';
 import { SKETCH_ROWS } from './sketch.js';
 
@@ -150,10 +150,13 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
           ledger.refuse({ periodStart: period.start, periodEnd, reason: consent.metrics === 'denied' ? 'consent_denied' : 'consent_pending', at: now });
           continue;
         }
+        const input = toInput(period, consent);
+        // A report with no part to carry would spend ε on nothing.
+        if (activeParts(input, settings.split).size === 0) continue;
         const spend = ledger.trySpend({ periodStart: period.start, periodEnd, epsilon: settings.epsilon, recordedAt: now });
         if (!spend.ok) continue;
         const report: AggregateReport = privatizeReport(
-          toInput(period, consent),
+          input,
           { epsilon: settings.epsilon, split: settings.split, sketchRows: settings.sketchRows },
           newReportId(random),
           random,

@@ -129,39 +129,42 @@ export function encodeReport(report: AggregateReport): OtlpMetricsRequest {
   });
 
   const metrics: OtlpMetric[] = [];
-  if (report.engagement.states.length > 0) {
+  const { engagement, counts, health } = report;
+  if (engagement) {
     metrics.push(
       sum(
         METRIC.engagement,
         'Devices by deepest engagement with the placement this period (k-ary randomized response).',
-        report.engagement.states.map(({ placement, state }) => point([str(ATTR.placement, placement), str(ATTR.state, state)], { asInt: 1 })),
+        engagement.states.map(({ placement, state }) => point([str(ATTR.placement, placement), str(ATTR.state, state)], { asInt: 1 })),
       ),
     );
   }
-  for (const family of ['impressions', 'clicks', 'conversions', 'reward'] as const) {
-    const cells = report.counts.cells.filter((c) => c.family === family);
-    if (cells.length === 0) continue;
-    metrics.push(
-      sum(
-        CELL_METRIC[family],
-        family === 'reward' ? 'Clipped reward sum, Laplace noise.' : `Clipped ${family}, two-sided geometric noise.`,
-        cells.map((c) =>
-          point([str(ATTR.placement, c.placement), str(ATTR.arm, c.arm)], family === 'reward' ? { asDouble: c.value } : { asInt: c.value }),
+  if (counts) {
+    for (const family of ['impressions', 'clicks', 'conversions', 'reward'] as const) {
+      const cells = counts.cells.filter((c) => c.family === family);
+      if (cells.length === 0) continue;
+      metrics.push(
+        sum(
+          CELL_METRIC[family],
+          family === 'reward' ? 'Clipped reward sum, Laplace noise.' : `Clipped ${family}, two-sided geometric noise.`,
+          cells.map((c) =>
+            point([str(ATTR.placement, c.placement), str(ATTR.arm, c.arm)], family === 'reward' ? { asDouble: c.value } : { asInt: c.value }),
+          ),
         ),
-      ),
+      );
+    }
+    metrics.push(sum(METRIC.decisions, 'Decisions made (health), two-sided geometric noise.', [point([], { asInt: counts.decisions })]));
+    metrics.push(
+      sum(METRIC.deadlineFallbacks, 'Decisions served by the page fallback (health), two-sided geometric noise.', [
+        point([], { asInt: counts.deadlineFallbacks }),
+      ]),
     );
   }
-  metrics.push(sum(METRIC.decisions, 'Decisions made (health), two-sided geometric noise.', [point([], { asInt: report.counts.decisions })]));
-  metrics.push(
-    sum(METRIC.deadlineFallbacks, 'Decisions served by the page fallback (health), two-sided geometric noise.', [
-      point([], { asInt: report.counts.deadlineFallbacks }),
-    ]),
-  );
-  metrics.push(
-    sum(METRIC.storageMode, 'Devices by storage mode (k-ary randomized response).', [
-      point([str(ATTR.storageMode, report.health.storageMode)], { asInt: 1 }),
-    ]),
-  );
+  if (health) {
+    metrics.push(
+      sum(METRIC.storageMode, 'Devices by storage mode (k-ary randomized response).', [point([str(ATTR.storageMode, health.storageMode)], { asInt: 1 })]),
+    );
+  }
   if (report.items) metrics.push(sketchMetric(METRIC.items, 'Catalog items engaged with', report.items, point, sum));
   if (report.pairs) metrics.push(sketchMetric(METRIC.pairs, 'Catalog item pairs engaged with together', report.pairs, point, sum));
 
@@ -169,8 +172,8 @@ export function encodeReport(report: AggregateReport): OtlpMetricsRequest {
     str(ATTR.mechanism, MECHANISM_DESCRIPTION),
     dbl(ATTR.epsilon, report.epsilon),
     ...REPORT_PARTS.map((part) => dbl(ATTR.epsilonPart(part), report.split[part])),
-    dbl(ATTR.engagementEach, report.engagement.epsilonEach),
-    dbl(ATTR.countsEach, report.counts.epsilonEach),
+    ...(engagement ? [dbl(ATTR.engagementEach, engagement.epsilonEach)] : []),
+    ...(counts ? [dbl(ATTR.countsEach, counts.epsilonEach)] : []),
     ...BOUND_NAMES.map((name) => (name === 'reward' ? dbl(ATTR.bound(name), report.bounds[name]) : int(ATTR.bound(name), report.bounds[name]))),
   ];
   for (const part of ['items', 'pairs'] as const) {

@@ -3,6 +3,7 @@
  * named bounds, then noise each part at its share of the report's ε. The shares add up to the
  * report's ε (sequential composition), and the report states every share and bound it used.
  */
+import { InsituError } from '../errors.js';
 import type { DecisionPolicy, RandomSource } from '../types.js';
 import { clipIntegersL1, clipRealsL1, geometricNoise, l1Sensitivity, laplaceNoise, randomizedResponse } from './mechanism.js';
 import {
@@ -62,10 +63,14 @@ export const CONTRIBUTION_BOUNDS: ContributionBounds = Object.freeze({
   decisions: 50,
   /** Decisions the page served from its fallback because the worker missed the deadline. */
   deadlineFallbacks: 10,
-  /** Distinct catalog items engaged with (most recent kept): the M of the item oracle. */
-  items: 8,
-  /** Item pairs engaged together (consecutive distinct items): the M of the pair oracle. */
-  pairs: 8,
+  /**
+   * Distinct catalog items engaged with (most recent kept): the M of the item oracle. Every
+   * report pads its set to M and answers for one member, so padding slots are wasted answers:
+   * M is sized to a typical day's handful of items, not to a binge.
+   */
+  items: 4,
+  /** Item pairs engaged together: the consecutive pairs of those items, so at most items − 1. */
+  pairs: 3,
 });
 
 /** A reward is clipped to [0, 1]: the bandit's reward scale, and a bounded sensitivity. */
@@ -139,30 +144,28 @@ export function clipItems(items: readonly string[], bounds: ContributionBounds =
   return { items: distinct, pairs };
 }
 
-export function privatizeReport(input: ReportInput, params: PrivacyParams, reportId: string, random: RandomSource): AggregateReport {
-  const bounds = CONTRIBUTION_BOUNDS;
-  const placements = input.placements.slice(0, MAX_REPORT_PLACEMENTS);
-  const active = new Set<ReportPart>(['counts', 'health']);
-  if (placements.length > 0) active.add('engagement');
+/** The parts a report for this input carries: those with something to say and a positive weight. */
+export function activeParts(input: Pick<ReportInput, 'placements' | 'hasCatalog'>, weights: Partial<EpsilonSplit> = {}): Set<ReportPart> {
+  const merged = { ...DEFAULT_EPSILON_SPLIT, ...weights };
+  const active = new Set<ReportPart>();
+  if (input.placements.length > 0) active.add('engagement');
+  active.add('counts');
+  active.add('health');
   if (input.hasCatalog) {
     active.add('items');
     active.add('pairs');
   }
+  for (const part of active) if (!(merged[part] > 0)) active.delete(part);
+  return active;
+}
+
+/** Clip and noise one period into a report. Throws when no part is active (there is nothing to spend ε on). */
+export function privatizeReport(input: ReportInput, params: PrivacyParams, reportId: string, random: RandomSource): AggregateReport {
+  const bounds = CONTRIBUTION_BOUNDS;
+  const placements = input.placements.slice(0, MAX_REPORT_PLACEMENTS);
+  const active = activeParts({ placements, hasCatalog: input.hasCatalog }, params.split);
+  if (active.size === 0) throw new InsituError('invalid_argument', 'no report part is active: every part with data has weight 0');
   const split = splitEpsilon(params.epsilon, active, params.split);
-
-  const engagementEach = placements.length > 0 ? split.engagement / placements.length : 0;
-  const states = placements.map((placement) => {
-    const truth = ENGAGEMENT_STATES.indexOf(input.engagement.get(placement) ?? 'none');
-    const reported = randomizedResponse(truth, ENGAGEMENT_STATES.length, engagementEach, random);
-    return { placement, state: ENGAGEMENT_STATES[reported] as EngagementState };
-  });
-
-  const { cells, epsilonEach: countsEach, decisions, deadlineFallbacks } = noiseCounts(input, placements, split.counts, bounds, random);
-
-  const trueMode = REPORTED_STORAGE_MODES.indexOf(input.storageMode);
-  const storageMode = REPORTED_STORAGE_MODES[
-    randomizedResponse(trueMode < 0 ? REPORTED_STORAGE_MODES.length - 1 : trueMode, REPORTED_STORAGE_MODES.length, split.health, random)
-  ] as ReportedStorageMode;
 
   const report: AggregateReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -173,17 +176,33 @@ export function privatizeReport(input: ReportInput, params: PrivacyParams, repor
     epsilon: params.epsilon,
     split,
     bounds: { ...bounds },
-    engagement: { epsilonEach: engagementEach, states },
-    counts: { epsilonEach: countsEach, cells, decisions, deadlineFallbacks },
-    health: { storageMode },
   };
-  if (input.hasCatalog) {
+  if (split.engagement > 0) {
+    const epsilonEach = split.engagement / placements.length;
+    const states = placements.map((placement) => {
+      const truth = ENGAGEMENT_STATES.indexOf(input.engagement.get(placement) ?? 'none');
+      const reported = randomizedResponse(truth, ENGAGEMENT_STATES.length, epsilonEach, random);
+      return { placement, state: ENGAGEMENT_STATES[reported] as EngagementState };
+    });
+    report.engagement = { epsilonEach, states };
+  }
+  if (split.counts > 0) {
+    // Without the engagement part the placements are not reported, so neither are their cells.
+    report.counts = noiseCounts(input, split.engagement > 0 ? placements : [], split.counts, bounds, random);
+  }
+  if (split.health > 0) {
+    const trueMode = REPORTED_STORAGE_MODES.indexOf(input.storageMode);
+    const reported = randomizedResponse(trueMode < 0 ? REPORTED_STORAGE_MODES.length - 1 : trueMode, REPORTED_STORAGE_MODES.length, split.health, random);
+    report.health = { storageMode: REPORTED_STORAGE_MODES[reported] as ReportedStorageMode };
+  }
+  if (split.items > 0 || split.pairs > 0) {
     const rows = params.sketchRows ?? SKETCH_ROWS;
     const clipped = clipItems(input.items, bounds);
-    const itemKeys = clipped.items.map(itemKey);
-    const pairKeys = clipped.pairs.map(([a, b]) => pairKeyFromItemKeys(itemKey(a), itemKey(b)));
-    report.items = sketchAnswer(itemKeys, bounds.items, rows, split.items, random);
-    report.pairs = sketchAnswer(pairKeys, bounds.pairs, rows, split.pairs, random);
+    if (split.items > 0) report.items = sketchAnswer(clipped.items.map(itemKey), bounds.items, rows, split.items, random);
+    if (split.pairs > 0) {
+      const pairKeys = clipped.pairs.map(([a, b]) => pairKeyFromItemKeys(itemKey(a), itemKey(b)));
+      report.pairs = sketchAnswer(pairKeys, bounds.pairs, rows, split.pairs, random);
+    }
   }
   return report;
 }

@@ -79,9 +79,10 @@ export interface AggregateReport {
   epsilon: number;
   split: EpsilonSplit;
   bounds: ContributionBounds;
-  engagement: { epsilonEach: number; states: Array<{ placement: string; state: EngagementState }> };
-  counts: { epsilonEach: number; cells: NoisedCell[]; decisions: number; deadlineFallbacks: number };
-  health: { storageMode: ReportedStorageMode };
+  /** Each part is present exactly when its share of ε is positive. */
+  engagement?: { epsilonEach: number; states: Array<{ placement: string; state: EngagementState }> };
+  counts?: { epsilonEach: number; cells: NoisedCell[]; decisions: number; deadlineFallbacks: number };
+  health?: { storageMode: ReportedStorageMode };
   items?: SketchAnswer;
   pairs?: SketchAnswer;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeReport } from '../../../demo/collector/decode.js';
 import { createReporter, REPORT_GRACE_MS } from '../../../worker/report/index.js';
 import { encodeReport, unixNano } from '../../../worker/report/otlp.js';
+import { privatizeReport } from '../../../worker/report/privatize.js';
 import { createSeededRandom } from '../../../worker/report/seeded-random.js';
 import type { DecisionPolicy } from '../../../worker/types.js';
 import { GOLDEN_REPORT } from './fixtures/report.js';
@@ -92,6 +93,23 @@ describe('OTLP/HTTP JSON encoding', () => {
   it('nanosecond times are exact (no float rounding)', () => {
     expect(unixNano(Date.UTC(2025, 0, 1))).toBe('1735689600000000000');
     expect(unixNano(8.64e15)).toBe('8640000000000000000000');
+  });
+
+  it('a report carrying only some parts (zero-weight parts are left out) round-trips', () => {
+    const report = privatizeReport(
+      {
+        periodStart: Date.UTC(2025, 0, 1), periodEnd: Date.UTC(2025, 0, 2), group: 'personalized', placements: ['home'],
+        engagement: new Map(), cells: new Map(), decisions: 1, deadlineFallbacks: 0, storageMode: 'kv', items: ['a', 'b'], hasCatalog: true,
+      },
+      { epsilon: 2, split: { engagement: 0, counts: 0, health: 0 } },
+      'ab'.repeat(16),
+      createSeededRandom(4),
+    );
+    expect(Object.keys(report).filter((k) => ['engagement', 'counts', 'health'].includes(k))).toEqual([]);
+    expect(report.split.items + report.split.pairs).toBeCloseTo(2, 12);
+    const body = encodeReport(report);
+    expect(body.resourceMetrics[0]!.scopeMetrics[0]!.metrics.map((m) => m.name)).toEqual(['insitu.items.sketch', 'insitu.pairs.sketch']);
+    expect(decodeReport(JSON.parse(JSON.stringify(body)))).toEqual({ ok: true, report });
   });
 
   it('the collector decodes it back to the same report', () => {
