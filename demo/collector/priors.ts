@@ -2,7 +2,8 @@
  * Catalog priors built from the reports alone, in the engine's Priors format: item popularity from
  * the item oracle, and item–item neighbours from the pair oracle (co-engagement normalised like a
  * cosine: co(a, b) / √(pop(a)·pop(b))). Noise is kept out where it can be: a pair is a neighbour
- * only when its estimate clears the oracle's noise floor by NEIGHBOUR_MIN_Z.
+ * only when its estimate clears the oracle's noise floor by a margin that grows with the number
+ * of pairs tested (see EXPECTED_FALSE_LINKS).
  */
 import type { Priors } from '../../worker/types.js';
 import { itemKey, pairKeyFromItemKeys, sketchEstimator, type SketchTally } from '../../worker/report/sketch.js';
@@ -24,9 +25,14 @@ export const MAX_NEIGHBOUR_CANDIDATES = 2000;
 export const PAIR_QUERY_BUDGET = 1e8;
 
 /**
- * A pair must be estimated this many noise standard deviations above zero. Thousands of pairs
- * are tested, so the bar is high: at 3, about 1 in 740 pairs nobody engaged with gets through.
+ * Expected number of false entries (items nobody engaged with, pairs nobody engaged with together,
+ * whose noise alone clears the bar). Thousands are tested, so the bar grows with their number: an
+ * estimate must clear z·noiseSd with z = √(2·ln(tests / EXPECTED_FALSE_LINKS)), and the Gaussian
+ * tail bound P(Z > z) ≤ e^(−z²/2) keeps the expected false entries below this.
  */
+export const EXPECTED_FALSE_LINKS = 1;
+
+/** The bar never drops below this many standard deviations, however few the tests. */
 export const NEIGHBOUR_MIN_Z = 3;
 
 /** A frequency oracle, whatever its mechanism: estimated reports containing a key, and its noise. */
@@ -55,7 +61,13 @@ export function exactOracle(counts: ReadonlyMap<number, number>): FrequencyOracl
 export function buildPriors(catalogIds: readonly string[], items: FrequencyOracle, pairs: FrequencyOracle): Priors {
   const ids = [...new Set(catalogIds.filter((id) => typeof id === 'string'))];
   const keys = ids.map(itemKey);
-  const estimates = keys.map((key) => items.estimate(key));
+  // An item is popular only when it clears the noise by the same multiple-testing margin as pairs:
+  // with no signal, priors stay empty rather than ranking noise.
+  const itemBar = significanceZ(ids.length) * items.noiseSd;
+  const estimates = keys.map((key) => {
+    const estimate = items.estimate(key);
+    return estimate > itemBar ? estimate : 0;
+  });
   const max = Math.max(0, ...estimates);
 
   const popularity: Record<string, number> = Object.create(null) as Record<string, number>;
@@ -69,7 +81,7 @@ export function buildPriors(catalogIds: readonly string[], items: FrequencyOracl
     .filter((i) => (estimates[i] as number) > 0)
     .sort((a, b) => (estimates[b] as number) - (estimates[a] as number) || a - b)
     .slice(0, Math.min(MAX_NEIGHBOUR_CANDIDATES, Math.floor(Math.sqrt((2 * PAIR_QUERY_BUDGET) / pairs.queryCost))));
-  const threshold = NEIGHBOUR_MIN_Z * pairs.noiseSd;
+  const threshold = significanceZ((order.length * (order.length - 1)) / 2) * pairs.noiseSd;
   const lists = new Map<number, Array<[number, number]>>();
   for (let x = 0; x < order.length; x++) {
     const a = order[x] as number;
@@ -87,6 +99,11 @@ export function buildPriors(catalogIds: readonly string[], items: FrequencyOracl
     neighbours[ids[a] as string] = list.sort((p, q) => q[1] - p[1] || p[0] - q[0]).map(([b, w]) => [ids[b] as string, round(w)]);
   }
   return { version: 1, popularity: plain(popularity), neighbours: plain(neighbours) };
+}
+
+/** The margin, in noise standard deviations, for `tests` simultaneous tests (see EXPECTED_FALSE_LINKS). */
+export function significanceZ(tests: number): number {
+  return Math.max(NEIGHBOUR_MIN_Z, Math.sqrt(2 * Math.log(Math.max(1, tests / EXPECTED_FALSE_LINKS))));
 }
 
 /** Keep the best MAX_NEIGHBOURS of an item's list as pairs arrive (a bounded, unsorted pool). */

@@ -147,6 +147,7 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
         if (isEmptyPeriod(period)) continue;
         const periodEnd = period.start + settings.periodMs;
         if (consent.metrics !== 'granted') {
+          // A period that closes while consent is missing is discarded, never kept for a later grant.
           ledger.refuse({ periodStart: period.start, periodEnd, reason: consent.metrics === 'denied' ? 'consent_denied' : 'consent_pending', at: now });
           continue;
         }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeReport } from '../../../demo/collector/decode.js';
 import { createReporter, REPORT_GRACE_MS } from '../../../worker/report/index.js';
 import { encodeReport, unixNano } from '../../../worker/report/otlp.js';
-import { privatizeReport } from '../../../worker/report/privatize.js';
+import { MAX_REPORT_EPSILON, MAX_REPORT_PLACEMENTS, privatizeReport } from '../../../worker/report/privatize.js';
+import { MAX_BODY_BYTES } from '../../../demo/collector/server.js';
 import { createSeededRandom } from '../../../worker/report/seeded-random.js';
 import type { DecisionPolicy } from '../../../worker/types.js';
 import { GOLDEN_REPORT } from './fixtures/report.js';
@@ -88,6 +89,20 @@ describe('OTLP/HTTP JSON encoding', () => {
       { key: 'insitu.sketch.row', value: { intValue: '17' } },
       { key: 'insitu.sketch.bucket', value: { intValue: '1' } },
     ]);
+  });
+
+  it('the largest possible report fits the collector limit and a keepalive request (64 KB)', () => {
+    const placements = Array.from({ length: MAX_REPORT_PLACEMENTS }, (_, i) => `${String(i)}${'p'.repeat(63)}`);
+    const reporter = createReporter({
+      random: createSeededRandom(1),
+      clock: { now: () => T0 },
+      config: { placements, catalog: [{ id: 'a' }], epsilon: MAX_REPORT_EPSILON, budgetEpsilon: MAX_REPORT_EPSILON },
+    });
+    reporter.observeEvent({ id: 'e', type: 'view', itemId: 'a', ts: T0 });
+    const body = JSON.stringify(reporter.buildDueReports(Date.UTC(2025, 0, 2) + REPORT_GRACE_MS, GRANTED)[0]!.body);
+    const bytes = new TextEncoder().encode(body).length;
+    expect(bytes).toBeGreaterThan(30_000);
+    expect(bytes).toBeLessThan(MAX_BODY_BYTES);
   });
 
   it('nanosecond times are exact (no float rounding)', () => {
