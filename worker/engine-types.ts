@@ -120,11 +120,24 @@ export interface EngineStatus {
   model: 'snapshot' | 'tfjs' | 'none';
 }
 
+/** One report this device sent (or tried to send) home, with its full body: the audit trail. */
+export interface SentReport {
+  url: string;
+  body: string;
+  status: number;
+  at: number;
+  idempotencyKey: string;
+}
+
 export interface EngineExport extends StoredData {
   /** What is held in memory and not (yet) stored. */
   memory: { events: InsituEvent[] };
   consent: ConsentState;
   affinities: Affinity[];
+  /** Every request this device made to the collector, newest last (empty when none). */
+  sent: SentReport[];
+  /** Behavioural signals computed on the device (engagement, journey stage); never sent as such. */
+  signals?: Record<string, unknown>;
 }
 
 export interface Engine {
