@@ -5,6 +5,7 @@
  * so) and is retried with backoff: nothing accepted is dropped while memory has room.
  */
 import { InsituError } from './errors.js';
+import { createMemoryOutbox, type Outbox } from './report/delivery.js';
 import type {
   Clock,
   ConsentValue,
@@ -48,6 +49,7 @@ export class ConsentGate {
   private unsavedDecisions = new Map<string, DecisionRecord>();
   private unsavedState = new Map<StateKey, unknown>();
   private droppedEvents = 0;
+  private readonly memoryOutbox = createMemoryOutbox();
   private writtenSinceRetention = 0;
   private storedEventCount = 0;
   private cancelWrite: (() => void) | undefined;
@@ -125,6 +127,14 @@ export class ConsentGate {
     if (!this.store || this.consent !== 'granted') return;
     this.writing = this.writeUnsaved().finally(() => (this.writing = undefined));
     await this.writing;
+  }
+
+  /**
+   * The report outbox: the store's while it is open, else memory (metrics may be granted while
+   * personalization is not; the reports still need a place to wait for delivery).
+   */
+  outbox(): Outbox {
+    return this.store && this.consent === 'granted' ? this.store : this.memoryOutbox;
   }
 
   /** Everything stored plus what is only in memory, for exportData(). */

@@ -3,6 +3,8 @@
  * synchronous module with JSON-serialisable state; the engine owns consent, storage and timing.
  */
 import type { InsituError } from './errors.js';
+import type { DeliveryResult } from './report/delivery.js';
+import type { ReporterConfig } from './report/index.js';
 import type {
   CatalogItem,
   Clock,
@@ -109,6 +111,13 @@ export interface EngineOptions {
   collectorUrl?: string;
   /** Stable fraction of devices in the holdout arm (default 0.05). */
   holdoutFraction?: number;
+  /** Reporting settings: declared placements, period, epsilon (worker/report/index.ts). */
+  report?: ReporterConfig;
+  /**
+   * Randomness for report ids and noise. Must be unpredictable in production (the worker seeds it
+   * from crypto): two devices with one seed would send identical ids and noise.
+   */
+  reportRandom?: RandomSource;
 }
 
 export interface EngineStatus {
@@ -159,6 +168,8 @@ export interface Engine {
   status(): EngineStatus;
   /** Errors the engine handled itself (storage, training) since the last call. */
   errors(): InsituError[];
+  /** Close due report periods and deliver the outbox now (only with `metrics` granted). */
+  deliverReports(): Promise<DeliveryResult>;
   exportData(): Promise<EngineExport>;
   forget(): Promise<void>;
   /** Wait until every accepted event is written (or known to be memory-only). */

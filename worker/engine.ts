@@ -3,6 +3,8 @@
  * platform global; the worker (worker.ts), React Native and Node tests hand it different ports.
  */
 import { ConsentGate } from './consent-gate.js';
+import { createReportLoop } from './report-loop.js';
+import { createReporter } from './report/index.js';
 import { createEventDedup } from './event-dedup.js';
 import { InsituError } from './errors.js';
 import { createSeededRandom, randomId } from './seeded-random.js';
@@ -25,6 +27,8 @@ export const STATE_WRITE_DELAY_MS = 1_000;
 export const TRAIN_EVERY_EVENTS = 20;
 /** Decisions kept in memory for explain() and reward(). */
 export const MAX_RECENT_DECISIONS = 200;
+/** How often a running engine looks for finished report periods and due retries. */
+export const REPORT_CHECK_INTERVAL_MS = 60_000;
 
 /** The parts an engine is built from; worker/index.ts supplies the real ones. */
 export interface EngineParts {
@@ -69,6 +73,35 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       inHoldout: parts.isInHoldout(deviceId, holdoutFraction),
     });
   let personalizer = makePersonalizer();
+
+  const reporter = createReporter({
+    random: options.reportRandom ?? random,
+    clock,
+    config: { ...options.report, catalog: options.catalog ?? [] },
+  });
+  const reports = createReportLoop({
+    reporter,
+    transport: options.transport,
+    url: options.collectorUrl,
+    clock,
+    random: options.reportRandom ?? random,
+    outbox: () => gate.outbox(),
+    consent: () => consent,
+    onChange: () => {
+      gate.putState('reporter', reporter.exportState());
+      gate.putState('ledger', reporter.exportLedger());
+      gate.putState('sent', reports.sent());
+    },
+  });
+  let closed = false;
+  function checkReportsPeriodically(): void {
+    if (!options.transport || !options.collectorUrl || closed) return;
+    scheduler.defer(() => {
+      if (closed) return;
+      void reports.run().catch((error: unknown) => errors.push(new InsituError('network_error', String(error))));
+      checkReportsPeriodically();
+    }, REPORT_CHECK_INTERVAL_MS);
+  }
 
   let cancelStateWrite: (() => void) | undefined;
   function persistStateSoon(): void {
@@ -127,6 +160,19 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       }
     }
     if (pending.length) personalizer.observe(pending);
+    for (const [key, restoreState] of [
+      ['reporter', (v: unknown) => reporter.importState(v)],
+      ['ledger', (v: unknown) => reporter.importLedger(v)],
+      ['sent', (v: unknown) => reports.restoreSent(v)],
+    ] as const) {
+      const value = loaded.state[key];
+      if (value === undefined) continue;
+      try {
+        restoreState(value);
+      } catch (error) {
+        errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+      }
+    }
   }
 
   async function applyConsent(next: ConsentState): Promise<void> {
@@ -137,13 +183,17 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       recentDecisions.clear();
       dedup.clear();
     }
+    reporter.setConsent(consent);
+    if (next.metrics === 'denied' && previous.metrics !== 'denied') await reports.withdraw();
     const loaded = await gate.setPersonalization(next.personalization);
     if (next.personalization === 'granted') await restore(loaded);
   }
 
-  const ready = applyConsent(consent).catch((error: unknown) => {
-    errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
-  });
+  const ready = applyConsent(consent)
+    .catch((error: unknown) => {
+      errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+    })
+    .then(checkReportsPeriodically);
 
   const engine: Engine = {
     ready,
@@ -158,6 +208,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       const fresh = dedup.filter(events);
       if (!fresh.length) return;
       personalizer.observe(fresh);
+      for (const event of fresh) reporter.observeEvent(event);
       gate.addEvents(fresh);
       learnedSinceTraining += fresh.length;
       persistStateSoon();
@@ -171,17 +222,21 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     decide(request: DecideRequest) {
       const record = personalizer.decide(request);
       rememberDecision(record);
+      reporter.observeDecision(record);
       persistStateSoon();
       return record;
     },
 
     logFallback(record: DecisionRecord) {
       rememberDecision(record);
+      reporter.observeDecision(record);
+      reporter.observeHealth({ deadlineFallbacks: 1 });
     },
 
     reward(decisionId, value) {
       if (!Number.isFinite(value)) throw new InsituError('invalid_argument', 'reward value must be a finite number');
       const rewarded = personalizer.reward(decisionId, value);
+      if (rewarded) reporter.observeReward(decisionId, value);
       const record = recentDecisions.get(decisionId);
       if (rewarded && record) {
         const updated = { ...record, reward: (record.reward ?? 0) + value, rewardedAt: clock.now() };
@@ -209,6 +264,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     setCatalog(items) {
       options.catalog = items;
       personalizer.setCatalog(items);
+      reporter.setCatalog(items);
     },
 
     setPriors(priors) {
@@ -238,6 +294,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
         memory: { events: memory },
         consent: { ...consent },
         affinities: personalizer.affinities(),
+        sent: reports.sent(),
       };
     },
 
@@ -247,6 +304,8 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       recentDecisions.clear();
       dedup.clear();
       deviceId = randomId(random, 'd-');
+      reporter.reset();
+      await reports.withdraw();
       await gate.forget();
       personalizer = makePersonalizer();
       if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
@@ -260,11 +319,19 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
         gate.putState('model', personalizer.exportState());
       }
       await gate.flush();
+      if (consent.metrics === 'granted') await reports.run();
     },
 
     async close() {
+      closed = true;
       await engine.flush();
       await gate.close();
+    },
+
+    async deliverReports() {
+      await ready;
+      const result = await reports.run();
+      return result;
     },
 
     errors() {

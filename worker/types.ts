@@ -143,7 +143,7 @@ export interface StoreStatus {
 }
 
 /** Keys of the small state records the engine keeps beside the event log. */
-export type StateKey = 'profile' | 'model' | 'bandit' | 'ledger' | 'device' | 'mutes' | 'reporter';
+export type StateKey = 'profile' | 'model' | 'bandit' | 'ledger' | 'device' | 'mutes' | 'reporter' | 'sent' | 'signals';
 
 /** Everything stored, as a person can read it (the shape of `exportData()`). */
 export interface StoredData {
