@@ -35,7 +35,12 @@ const builds: Record<string, UserConfig> = {
       sourcemap: true,
       target: 'es2022',
       rollupOptions: {
-        input: { 'insitu-worker': resolve(root, 'worker/worker.ts'), 'insitu-inline': resolve(root, 'worker/worker-service.ts') },
+        input: {
+          'insitu-worker': resolve(root, 'worker/worker.ts'),
+          'insitu-inline': resolve(root, 'worker/worker-service.ts'),
+          // The npm entry with its dependencies bundled: for pages without a bundler (tests, demo).
+          'insitu.esm': resolve(root, 'src/index.ts'),
+        },
         preserveEntrySignatures: 'exports-only',
         output: {
           format: 'es',

@@ -1,0 +1,19 @@
+// The page the browser tests drive: the npm build loaded as a module, configured from the query
+// string so one file serves every test (consent, auto-capture, worker URL).
+import { createInsitu } from '/dist/insitu.esm.js';
+
+const params = new URLSearchParams(location.search);
+const personalization = params.get('personalization') ?? 'pending';
+const metrics = params.get('metrics') ?? 'pending';
+const violations = [];
+document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+
+const insitu = createInsitu({
+  catalog: '/pages/catalog.json',
+  consent: { kind: 'explicit', initial: { personalization, metrics } },
+  autoCapture: params.get('autocapture') === '1',
+  ...(params.get('worker') ? { workerUrl: params.get('worker') } : {}),
+});
+window.insitu = insitu;
+window.cspViolations = violations;
+window.insituLoaded = insitu.ready.then(() => true);
