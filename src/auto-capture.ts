@@ -18,7 +18,7 @@
 import type { AutoCaptureOptions } from './types.js';
 import type { TrackInput } from '../worker/types.js';
 import { trackImpressions, type ImpressionTracker } from './impressions.js';
-import { itemInputOf, itemOnPath } from './item-markup.js';
+import { itemInputOf, itemOnPath, pageItemOf } from './item-markup.js';
 import { MAX_STRING_LENGTH } from './validate.js';
 
 export { IMPRESSION_MIN_MS, IMPRESSION_VISIBLE_RATIO, MAX_OBSERVED_ITEMS } from './impressions.js';
@@ -114,7 +114,10 @@ export function startAutoCapture(
       sentDepth: 0,
       closed: false,
     };
-    if (options.views) send('view', {});
+    if (options.views) {
+      const itemId = pageItemOf(doc);
+      send('view', itemId ? { itemId } : {});
+    }
     measureScroll();
     impressions?.startPageView();
   };

@@ -126,6 +126,19 @@ describe('page views', () => {
     expect(ofType('view')).toHaveLength(3);
   });
 
+  it('a page about one item (meta insitu:item) sends views of that item', () => {
+    const meta = document.createElement('meta');
+    meta.setAttribute('name', 'insitu:item');
+    meta.setAttribute('content', 'book-42');
+    document.head.append(meta);
+    try {
+      start();
+      expect(ofType('view')).toEqual([{ itemId: 'book-42' }]);
+    } finally {
+      meta.remove();
+    }
+  });
+
   it('keeps the page’s own history calls working, results and all', () => {
     start();
     history.pushState({ step: 1 }, '', '/a');
