@@ -37,6 +37,9 @@ type Tx<Mode extends IDBTransactionMode> = IDBPTransaction<InsituSchema, InsituS
 
 const noop = (): void => undefined;
 
+/** Failures only a successful put clears: reads and deletes keep working through a full disk. */
+const WRITE_FAILURES: ReadonlySet<string> = new Set(['storage_quota', 'storage_aborted']);
+
 /** Open (and migrate) the database; rejects with `storage_*` when it cannot be used. */
 export async function openIdbStore(options: IdbStoreOptions = {}): Promise<ProfileStore> {
   const factory = options.factory ?? globalIndexedDB();
@@ -106,6 +109,7 @@ class IdbProfileStore implements ProfileStore {
       const store = tx.objectStore('events');
       for (const event of events) store.put(event).catch(noop);
     });
+    this.markHealthy();
   }
 
   getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
@@ -129,6 +133,7 @@ class IdbProfileStore implements ProfileStore {
       const store = tx.objectStore('decisions');
       for (const record of records) store.put(record).catch(noop);
     });
+    this.markHealthy();
   }
 
   getDecisions(query: { limit?: number } = {}) {
@@ -149,6 +154,7 @@ class IdbProfileStore implements ProfileStore {
     await this.run(['state'], 'readwrite', async (tx) => {
       tx.objectStore('state').put(value, key).catch(noop);
     });
+    this.markHealthy();
   }
 
   async putOutbox(entries: Parameters<ProfileStore['putOutbox']>[0]) {
@@ -157,6 +163,7 @@ class IdbProfileStore implements ProfileStore {
       const store = tx.objectStore('outbox');
       for (const entry of entries) store.put(entry).catch(noop);
     });
+    this.markHealthy();
   }
 
   getOutbox() {
@@ -230,7 +237,7 @@ class IdbProfileStore implements ProfileStore {
         this.drop(connection, 'storage_timeout');
         return new InsituError('storage_timeout', `IndexedDB did not finish within ${this.operationTimeoutMs} ms`);
       });
-      if (this.current.health !== 'ok') this.current = { mode: 'indexeddb', health: 'ok' };
+      if (this.current.health !== 'ok' && !WRITE_FAILURES.has(this.current.reason ?? '')) this.markHealthy();
       return result;
     } catch (error) {
       const insituError = toStorageError(error, 'storage_aborted');
@@ -266,6 +273,10 @@ class IdbProfileStore implements ProfileStore {
       // The transaction's own error (quota at commit, say) says more than a request's AbortError.
       throw tx.error ?? error;
     }
+  }
+
+  private markHealthy(): void {
+    if (this.current.health !== 'ok') this.current = { mode: 'indexeddb', health: 'ok' };
   }
 
   /** Forget a connection that is closed, lost or wedged; the next call opens a new one. */
