@@ -53,6 +53,9 @@ export class ChunkLog<T> {
   has(id: string): boolean {
     return this.byId.has(id);
   }
+  get(id: string): T | undefined {
+    return this.byId.get(id);
+  }
   /** Records in the order they were first written. */
   records(): T[] {
     return [...this.byId.values()];

@@ -8,6 +8,8 @@ import { InsituError } from './errors.js';
 import { ChunkLog } from './kv-chunk-log.js';
 import { ERASING, KV_SCHEMA_VERSION, SCHEMA_KEY, migrateKvSchema, readSchemaVersion } from './kv-schema.js';
 import { KV_TIMEOUT_MS, createKvIo, toStorageError, type KeyValueStorage, type KvIo } from './kv-storage.js';
+import { byTsThenKey, takeLimit } from './memory-store.js';
+import { MAX_STORED_DECISIONS as RETAINED_DECISIONS, MAX_STORED_EVENTS as RETAINED_EVENTS } from './retention.js';
 import type { DecisionRecord, InsituEvent, OutboxEntry, ProfileStore, StateKey, StoreStatus, StoredData } from './types.js';
 
 export { fromMmkv, type KeyValueStorage, type MmkvLike } from './kv-storage.js';
@@ -15,13 +17,17 @@ export { KV_SCHEMA_VERSION } from './kv-schema.js';
 
 /** The app's storage is shared with the app's own keys: everything insitu writes sits under this. */
 export const KV_DEFAULT_PREFIX = 'insitu:';
-/** Events kept; the oldest go first. Same bound as the engine's unsaved-events buffer (consent-gate.ts). */
-export const MAX_STORED_EVENTS = 5_000;
-/** ~500 events of ~300 bytes: one key stays near 150 KB, far below AsyncStorage's 2 MB per value on Android. */
+/**
+ * A backstop past which the oldest events go at write time. Retention (retention.ts) keeps the
+ * log at RETAINED_EVENTS and compacts what it drops into the profile first; this bound sits above
+ * it so retention, not the store, decides what is dropped, and applies only if retention cannot run.
+ */
+export const MAX_STORED_EVENTS = 2 * RETAINED_EVENTS;
+/** ~500 events of ~150–300 bytes: one key stays under ~150 KB, far below AsyncStorage's 2 MB per value on Android. */
 export const EVENTS_PER_CHUNK = 500;
-/** Decisions kept for evaluation and explain(); a record with 50 candidates is ~2 KB, so ~1 MB at most. */
-export const MAX_STORED_DECISIONS = 500;
-/** Decision records are larger and rewritten on reward, so their chunks are smaller. */
+/** The same kind of backstop for the decision log (retention keeps RETAINED_DECISIONS). */
+export const MAX_STORED_DECISIONS = 2 * RETAINED_DECISIONS;
+/** Decision records are larger (~0.5–2 KB) and rewritten on reward, so their chunks are smaller. */
 export const DECISIONS_PER_CHUNK = 100;
 /** A backstop only: delivery (report/delivery.ts) keeps the outbox far smaller. */
 export const MAX_STORED_OUTBOX = 64;
@@ -66,8 +72,10 @@ const isDecision = (value: unknown): value is DecisionRecord =>
 const isOutboxEntry = (value: unknown): value is OutboxEntry =>
   isObject(value) && typeof value.id === 'string' && typeof value.createdAt === 'number' && typeof value.attempts === 'number';
 
-/** Oldest first; ties keep write order (Array.prototype.sort is stable). */
-const byTs = <T extends { ts: number }>(records: T[]): T[] => records.sort((a, b) => a.ts - b.ts);
+const eventOrder = byTsThenKey<InsituEvent>((e) => e.id);
+const decisionOrder = byTsThenKey<DecisionRecord>((d) => d.decisionId);
+/** Stored records are only ever JSON: compare them as such to skip rewriting an unchanged one. */
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions = {}): ProfileStore {
   const io = createKvIo(storage, options.prefix ?? KV_DEFAULT_PREFIX, options.timeoutMs ?? KV_TIMEOUT_MS);
@@ -125,23 +133,26 @@ export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions 
       return status;
     },
 
+    /** Last write wins by id; re-sending an unchanged event writes nothing. One commit per call. */
     putEvents: (events) =>
       exclusive('putEvents', async ({ events: log }) => {
-        const fresh = new Map<string, InsituEvent>();
+        const incoming = new Map<string, InsituEvent>();
         for (const event of events) {
           if (!isEvent(event)) throw new InsituError('invalid_argument', 'an event needs a string id, a type and a finite ts');
-          if (!log.has(event.id) && !fresh.has(event.id)) fresh.set(event.id, structuredCopy(event));
+          incoming.set(event.id, jsonCopy(event));
         }
-        const over = log.size + fresh.size - MAX_STORED_EVENTS;
-        const remove = over > 0 ? new Set(byTs([...log.records(), ...fresh.values()]).slice(0, over).map((e) => e.id)) : undefined;
-        await log.apply({ upsert: [...fresh.values()], ...(remove ? { remove } : {}) });
+        for (const [id, event] of incoming) if (sameJson(log.get(id), event)) incoming.delete(id);
+        const added = [...incoming.keys()].filter((id) => !log.has(id)).length;
+        const over = log.size + added - MAX_STORED_EVENTS;
+        const remove = over > 0 ? oldestIds([...log.records().filter((e) => !incoming.has(e.id)), ...incoming.values()], over, eventOrder, (e) => e.id) : undefined;
+        await log.apply({ upsert: [...incoming.values()], replace: true, ...(remove ? { remove } : {}) });
       }),
 
     getEvents: (query = {}) =>
       exclusive('getEvents', ({ events }) => {
         const since = query.sinceTs;
-        const list = byTs(events.records()).filter((e) => since === undefined || e.ts >= since);
-        return (query.limit === undefined ? list : list.slice(0, Math.max(0, query.limit))).map(structuredCopy);
+        const list = events.records().sort(eventOrder).filter((e) => since === undefined || e.ts >= since);
+        return jsonCopy(takeLimit(list, query.limit));
       }),
 
     countEvents: () => exclusive('countEvents', ({ events }) => events.size),
@@ -153,20 +164,16 @@ export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions 
         const incoming = new Map<string, DecisionRecord>();
         for (const record of records) {
           if (!isDecision(record)) throw new InsituError('invalid_argument', 'a decision record needs a decisionId, a ts and candidates');
-          incoming.set(record.decisionId, structuredCopy(record));
+          incoming.set(record.decisionId, jsonCopy(record));
         }
+        for (const [id, record] of incoming) if (sameJson(log.get(id), record)) incoming.delete(id);
         const kept = log.records().filter((d) => !incoming.has(d.decisionId));
         const over = kept.length + incoming.size - MAX_STORED_DECISIONS;
-        const remove = over > 0 ? new Set(byTs([...kept, ...incoming.values()]).slice(0, over).map((d) => d.decisionId)) : undefined;
+        const remove = over > 0 ? oldestIds([...kept, ...incoming.values()], over, decisionOrder, (d) => d.decisionId) : undefined;
         await log.apply({ upsert: [...incoming.values()], replace: true, ...(remove ? { remove } : {}) });
       }),
 
-    /** Oldest first; with `limit`, the most recent `limit` decisions. */
-    getDecisions: (query = {}) =>
-      exclusive('getDecisions', ({ decisions }) => {
-        const list = byTs(decisions.records());
-        return (query.limit === undefined ? list : list.slice(Math.max(0, list.length - Math.max(0, query.limit)))).map(structuredCopy);
-      }),
+    getDecisions: (query = {}) => exclusive('getDecisions', ({ decisions }) => jsonCopy(takeLimit(decisions.records().sort(decisionOrder), query.limit))),
 
     deleteDecisions: (ids) => exclusive('deleteDecisions', ({ decisions }) => decisions.apply({ remove: new Set(ids) })),
 
@@ -184,7 +191,7 @@ export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions 
           state.delete(key);
           return;
         }
-        const raw = JSON.stringify(value);
+        const raw = toJson(value);
         if (raw.length > MAX_STATE_BYTES) throw new InsituError('storage_quota', `state ${key} is ${raw.length} bytes; the limit is ${MAX_STATE_BYTES}`);
         await io.set(STATE_PREFIX + key, raw);
         state.set(key, raw);
@@ -195,14 +202,14 @@ export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions 
         const merged = new Map(data.outbox.map((e) => [e.id, e]));
         for (const entry of entries) {
           if (!isOutboxEntry(entry)) throw new InsituError('invalid_argument', 'an outbox entry needs an id, createdAt and attempts');
-          merged.set(entry.id, structuredCopy(entry));
+          merged.set(entry.id, jsonCopy(entry));
         }
         const next = [...merged.values()].sort((a, b) => a.createdAt - b.createdAt).slice(-MAX_STORED_OUTBOX);
         await io.set(OUTBOX_KEY, JSON.stringify(next));
         data.outbox = next;
       }),
 
-    getOutbox: () => exclusive('getOutbox', ({ outbox }) => outbox.map(structuredCopy)),
+    getOutbox: () => exclusive('getOutbox', ({ outbox }) => jsonCopy(outbox)),
 
     deleteOutbox: (ids) =>
       exclusive('deleteOutbox', async (data) => {
@@ -219,9 +226,9 @@ export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions 
         for (const [key, raw] of data.state) state[key] = JSON.parse(raw) as unknown;
         return {
           schemaVersion: KV_SCHEMA_VERSION,
-          events: byTs(data.events.records()).map(structuredCopy),
-          decisions: byTs(data.decisions.records()).map(structuredCopy),
-          outbox: data.outbox.map(structuredCopy),
+          events: jsonCopy(data.events.records().sort(eventOrder)),
+          decisions: jsonCopy(data.decisions.records().sort(decisionOrder)),
+          outbox: jsonCopy(data.outbox),
           state,
         };
       }),
@@ -299,7 +306,23 @@ function parses(raw: string): boolean {
   }
 }
 
-/** Records handed out are copies: a caller mutating one must not change what the store holds. */
-function structuredCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+/**
+ * What this store holds is what JSON can carry, so values are copied through JSON on the way in
+ * (memory then matches what a reopen reads back) and on the way out (callers get their own copy).
+ */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(toJson(value)) as T;
+}
+
+function toJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new InsituError('invalid_argument', `value cannot be stored: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+/** The `count` ids that come first in `order`: what a bound drops. */
+function oldestIds<T>(records: T[], count: number, order: (a: T, b: T) => number, idOf: (record: T) => string): Set<string> {
+  return new Set(records.sort(order).slice(0, count).map(idOf));
 }

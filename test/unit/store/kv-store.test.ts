@@ -76,7 +76,7 @@ describe('kv store: events', () => {
     expect(await reopened.getEvents()).toEqual(all);
   });
 
-  it('is idempotent by event id, within a batch, across batches and across a reopen', async () => {
+  it('keeps one copy per event id (last write wins), within a batch, across batches and across a reopen', async () => {
     const storage = createFakeAsyncStorage();
     const store = createKvStore(storage);
     const batch = events(10);
@@ -88,6 +88,10 @@ describe('kv store: events', () => {
     expect(storage.writes).toBe(writesBefore);
     await createKvStore(storage).putEvents(batch.slice(2, 8));
     expect(await createKvStore(storage).countEvents()).toBe(10);
+    await store.putEvents([{ ...batch[4]!, type: 'click' }]);
+    const reread = await createKvStore(storage).getEvents();
+    expect(reread).toHaveLength(10);
+    expect(reread[4]!.type).toBe('click');
   });
 
   it(`stores events in chunks of ${EVENTS_PER_CHUNK} under its prefix, and nothing else`, async () => {
@@ -172,7 +176,7 @@ describe('kv store: events', () => {
 });
 
 describe('kv store: decisions, state, outbox', () => {
-  it('replaces a decision by id (a reward), returns the most recent with limit, and stays bounded', async () => {
+  it('replaces a decision by id (a reward), returns the oldest with limit, and stays bounded', async () => {
     const storage = createFakeAsyncStorage();
     const store = createKvStore(storage);
     await store.putDecisions([decision(1), decision(2), decision(3)]);
@@ -180,7 +184,7 @@ describe('kv store: decisions, state, outbox', () => {
     const all = await createKvStore(storage).getDecisions();
     expect(all.map((d) => d.decisionId)).toEqual(['d1', 'd2', 'd3']);
     expect(all[1]!.reward).toBe(1);
-    expect((await store.getDecisions({ limit: 2 })).map((d) => d.decisionId)).toEqual(['d2', 'd3']);
+    expect((await store.getDecisions({ limit: 2 })).map((d) => d.decisionId)).toEqual(['d1', 'd2']);
     await store.deleteDecisions(['d1']);
     expect((await store.getDecisions()).map((d) => d.decisionId)).toEqual(['d2', 'd3']);
 
