@@ -76,6 +76,7 @@ export function createFakeClient(initialConsent: ConsentState = PENDING_CONSENT)
     explain: async () => undefined,
     mute: async () => undefined,
     unmute: async () => undefined,
+    deliverReports: async () => ({ sent: 0, dropped: 0, retried: 0 }) as unknown as Awaited<ReturnType<InsituClient["deliverReports"]>>,
     exportData: async () => {
       throw new InsituError('worker_unavailable', 'not in the fake');
     },
