@@ -5,11 +5,12 @@
 import type { KeyValueStorage } from '../../../worker/kv-storage.js';
 
 export type StorageOperation = 'getItem' | 'setItem' | 'removeItem' | 'getAllKeys';
-export type Fault = Error | 'hang' | undefined;
+/** An Error rejects the call, 'hang' never settles it, a promise holds it until the promise settles. */
+export type Fault = Error | 'hang' | Promise<unknown> | undefined;
 
 export interface FakeAsyncStorage extends KeyValueStorage {
   readonly data: Map<string, string>;
-  /** Called before each operation; return an Error to reject with it, 'hang' to never settle. */
+  /** Called before each operation: see Fault. */
   fault: ((operation: StorageOperation, key: string | undefined) => Fault) | undefined;
   writes: number;
   getAllKeys(): Promise<string[]>;
@@ -43,7 +44,8 @@ export function createFakeAsyncStorage(initial?: Map<string, string>, options: {
   async function gate(operation: StorageOperation, key: string | undefined): Promise<void> {
     const fault = storage.fault?.(operation, key);
     if (fault === 'hang') await new Promise(() => undefined);
-    if (fault) throw fault;
+    if (fault instanceof Promise) await fault;
+    else if (fault) throw fault;
   }
   if (options.listKeys === false) {
     // Some storages cannot list keys: the store must stay correct without getAllKeys.
