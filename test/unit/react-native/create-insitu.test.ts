@@ -29,7 +29,8 @@ describe.skipIf(!hasEngine)('createInsitu (React Native) with the real engine', 
     });
     await insitu.ready;
     expect(insitu.status).toMatchObject({ worker: 'inline', storage: { mode: 'kv' } });
-    for (let i = 0; i < 5; i++) insitu.track('click', { itemId: 'tea' });
+    // Distinct props: the engine keeps one of identical events fired within a second.
+    for (let i = 0; i < 5; i++) insitu.track('click', { itemId: 'tea', props: { n: i } });
     const decision = await insitu.decide('home', { candidates: ['tea', 'coffee', 'juice'], timeoutMs: 2_000 });
     expect(['tea', 'coffee', 'juice']).toContain(decision.itemId);
     expect(decision.propensity).toBeGreaterThan(0);
