@@ -53,6 +53,12 @@ export async function openIdbStore(options: IdbStoreOptions = {}): Promise<Profi
   return store;
 }
 
+/** `limit` as getAll takes it: undefined for all, 0 for none (getAll reads 0 as "all"). */
+function countOf(limit: number | undefined): number | undefined {
+  if (limit === undefined || limit === Infinity) return undefined;
+  return limit > 0 ? Math.floor(limit) : 0;
+}
+
 function globalIndexedDB(): IDBFactory {
   try {
     // Reading it throws SecurityError in sandboxed frames and with storage blocked by the user.
@@ -112,11 +118,13 @@ class IdbProfileStore implements ProfileStore {
     this.markHealthy();
   }
 
-  getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
-    if (query.limit !== undefined && !(query.limit > 0)) return Promise.resolve([]);
-    const range = query.sinceTs === undefined ? null : IDBKeyRange.lowerBound(query.sinceTs);
-    const limit = query.limit === undefined ? undefined : Math.floor(query.limit);
-    return this.run(['events'], 'readonly', (tx) => tx.objectStore('events').index('ts').getAll(range, limit));
+  async getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
+    const limit = countOf(query.limit);
+    if (limit === 0) return [];
+    // The range is made inside the transaction's work so a bad `sinceTs` rejects like any failure.
+    return this.run(['events'], 'readonly', (tx) =>
+      tx.objectStore('events').index('ts').getAll(query.sinceTs === undefined ? null : IDBKeyRange.lowerBound(query.sinceTs), limit),
+    );
   }
 
   countEvents() {
@@ -136,9 +144,9 @@ class IdbProfileStore implements ProfileStore {
     this.markHealthy();
   }
 
-  getDecisions(query: { limit?: number } = {}) {
-    if (query.limit !== undefined && !(query.limit > 0)) return Promise.resolve([]);
-    const limit = query.limit === undefined ? undefined : Math.floor(query.limit);
+  async getDecisions(query: { limit?: number } = {}) {
+    const limit = countOf(query.limit);
+    if (limit === 0) return [];
     return this.run(['decisions'], 'readonly', (tx) => tx.objectStore('decisions').index('ts').getAll(null, limit));
   }
 
