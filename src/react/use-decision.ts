@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Decision } from '../../worker/types.js';
+import type { InsituClient } from '../types.js';
 import { useInsitu } from './context.js';
 
 export interface UseDecisionOptions {
@@ -26,11 +27,13 @@ export interface DecisionState {
 }
 
 interface Settled {
+  client: InsituClient;
   requestKey: string;
   decision: Decision | undefined;
 }
 
 interface InFlight {
+  client: InsituClient;
   requestKey: string;
   promise: Promise<Decision>;
 }
@@ -60,9 +63,10 @@ export function useDecision(placement: string, candidates: readonly string[], op
   useEffect(() => {
     if (!client) return;
     let current = true;
-    if (inFlight.current?.requestKey !== requestKey) {
+    if (inFlight.current?.requestKey !== requestKey || inFlight.current.client !== client) {
       const { placement: p, candidates: c, fallback: f, timeoutMs, context } = request;
       inFlight.current = {
+        client,
         requestKey,
         promise: client.decide(p, {
           candidates: c,
@@ -74,11 +78,11 @@ export function useDecision(placement: string, candidates: readonly string[], op
     }
     inFlight.current.promise.then(
       (decision) => {
-        if (current) setSettled({ requestKey, decision });
+        if (current) setSettled({ client, requestKey, decision });
       },
       // decide() resolves with the fallback on a deadline; a rejection (client destroyed) leaves the fallback shown.
       () => {
-        if (current) setSettled({ requestKey, decision: undefined });
+        if (current) setSettled({ client, requestKey, decision: undefined });
       },
     );
     return () => {
@@ -87,7 +91,7 @@ export function useDecision(placement: string, candidates: readonly string[], op
     };
   }, [client, requestKey, request]);
 
-  const arrived = settled?.requestKey === requestKey ? settled : undefined;
+  const arrived = settled?.requestKey === requestKey && settled.client === client ? settled : undefined;
   return {
     decision: arrived?.decision,
     itemId: arrived?.decision?.itemId ?? fallback,

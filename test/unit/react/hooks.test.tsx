@@ -157,6 +157,23 @@ describe('useDecision', () => {
     expect(text()).toBe('b:ready');
   });
 
+  it('asks the new client when the provider gets another one', async () => {
+    const seen: DecisionState[] = [];
+    const tree = (c: FakeClient) => (
+      <InsituProvider client={c}>
+        <Slot placement="hero" candidates={['a', 'b']} seen={seen} />
+      </InsituProvider>
+    );
+    render(tree(client));
+    await act(async () => void client.decideCalls[0]!.resolve('b'));
+    const other = createFakeClient();
+    render(tree(other));
+    expect(other.decideCalls).toHaveLength(1);
+    expect(text()).toBe('a:loading');
+    await act(async () => void other.decideCalls[0]!.resolve('a'));
+    expect(text()).toBe('a:ready');
+  });
+
   it('keeps the fallback when decide() rejects', async () => {
     const seen: DecisionState[] = [];
     render(
