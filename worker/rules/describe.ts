@@ -40,7 +40,7 @@ export function describeEligibility(rule: EligibilityRule): string {
 }
 
 export function describeCap(cap: CapRule): string {
-  return `at most ${cap.maxImpressions} impression${cap.maxImpressions === 1 ? '' : 's'} per item in ${days(cap.withinDays)}`;
+  return `at most ${cap.maxImpressions} impression${cap.maxImpressions === 1 ? '' : 's'} per item in ${cap.withinDays} day${cap.withinDays === 1 ? '' : 's'}`;
 }
 
 function describeRange(label: string, range: NumberRange): string {

@@ -240,8 +240,8 @@ function parseCondition(value: Data, path: string): Condition {
   if (o.sessions !== undefined) condition.sessions = range(o.sessions, join(path, 'sessions'), 0, Number.MAX_SAFE_INTEGER, true);
   if (o.hour !== undefined) {
     const h = object(o.hour, join(path, 'hour'), ['from', 'to'], ['from', 'to']);
-    const from = integerIn(h.from, join(path, 'hour.from'), 0, 23);
-    const to = integerIn(h.to, join(path, 'hour.to'), 0, 24);
+    const from = integerIn(h.from, join(join(path, 'hour'), 'from'), 0, 23);
+    const to = integerIn(h.to, join(join(path, 'hour'), 'to'), 0, 24);
     if (from === to % 24) fail(join(path, 'hour'), '"from" and "to" are the same hour: an empty or full day is not a range');
     condition.hour = { from, to };
   }
