@@ -47,6 +47,8 @@ export const MAX_NAME_LENGTH = 120;
 export const MAX_WITHIN_DAYS = 365;
 /** A cap is only exact for as many impressions as the item history keeps. */
 export const MAX_CAP_IMPRESSIONS = MAX_IMPRESSIONS_KEPT;
+/** Values read from a parsed document: as many as 64 KB of JSON text can hold, so both inputs cost alike. */
+export const MAX_RULES_VALUES = MAX_RULES_JSON_LENGTH / 2;
 /** Nesting of the rules document: version › placements › placement › list › rule › filter › range. */
 export const MAX_RULES_DEPTH = 8;
 
@@ -83,7 +85,7 @@ function fail(path: string, message: string): never {
 export function parseRules(json: unknown): RuleSet {
   try {
     const value = typeof json === 'string' ? parseText(json) : json;
-    return parseDocument(readData(value, '', 0));
+    return parseDocument(readData(value, '', 0, { values: 0 }));
   } catch (error) {
     if (error instanceof RuleError) {
       const where = error.path || '(root)';
@@ -106,8 +108,10 @@ function parseText(text: string): unknown {
 /** A copy of the input made of plain data only, read once, so later checks see stable values. */
 type Data = string | number | boolean | null | Data[] | { [key: string]: Data };
 
-function readData(value: unknown, path: string, depth: number): Data {
+function readData(value: unknown, path: string, depth: number, read: { values: number }): Data {
   if (depth > MAX_RULES_DEPTH) fail(path, `nested deeper than ${MAX_RULES_DEPTH} levels`);
+  read.values += 1;
+  if (read.values > MAX_RULES_VALUES) fail(path, `more than ${MAX_RULES_VALUES} values in the document`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : fail(path, 'not a finite number');
   if (typeof value === 'function') fail(path, 'a function: rules are data, never code');
@@ -115,7 +119,7 @@ function readData(value: unknown, path: string, depth: number): Data {
   if (Array.isArray(value)) {
     const length = value.length;
     if (length > MAX_IDS_IN_FILTER) fail(path, `a list longer than ${MAX_IDS_IN_FILTER}`);
-    return Array.from({ length }, (_, i) => readData(ownValue(value, String(i), `${path}[${i}]`), `${path}[${i}]`, depth + 1));
+    return Array.from({ length }, (_, i) => readData(ownValue(value, String(i), `${path}[${i}]`), `${path}[${i}]`, depth + 1, read));
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) fail(path, 'not a plain object');
@@ -124,7 +128,7 @@ function readData(value: unknown, path: string, depth: number): Data {
   const copy: { [key: string]: Data } = Object.create(null) as { [key: string]: Data };
   for (const key of keys) {
     const at = join(path, key);
-    copy[key] = readData(ownValue(value, key, at), at, depth + 1);
+    copy[key] = readData(ownValue(value, key, at), at, depth + 1, read);
   }
   return copy;
 }

@@ -7,6 +7,7 @@ import {
   MAX_IDS_IN_FILTER,
   MAX_PLACEMENTS,
   MAX_RULES_JSON_LENGTH,
+  MAX_RULES_VALUES,
   MAX_WITHIN_DAYS,
   parseRules,
 } from '../../../worker/rules/index.js';
@@ -138,6 +139,10 @@ describe('parseRules: errors name the path of the bad field', () => {
     expect(pathOf({ version: 1, placements: many })).toBe('placements');
     expect(errorOf(' '.repeat(MAX_RULES_JSON_LENGTH + 1)).message).toMatch(/longer than/);
     expect(errorOf('{"version": 1,').message).toMatch(/not JSON/);
+    // A parsed document is bounded like text: wide lists nested deep cannot make the parse explode.
+    const wide = (depth: number): unknown => (depth === 0 ? 'x' : Array.from({ length: MAX_IDS_IN_FILTER }, () => wide(depth - 1)));
+    const huge = { version: 1, placements: { hero: { eligibility: wide(2) } } };
+    expect(errorOf(huge).message).toContain(`more than ${MAX_RULES_VALUES} values`);
   });
 
   it('rejects values that are not data: functions, accessors, class instances, throwing proxies', () => {
