@@ -9,6 +9,7 @@ export interface Harness {
   personalizer: Personalizer;
   clock: { t: number; now(): number };
   consent: ConsentState;
+  options: { catalog: CatalogItem[]; priors?: Priors; seed?: number; inHoldout?: boolean; consent?: Partial<ConsentState> };
   /** Events of one type on the given items, one second apart, advancing the clock. */
   events(type: string, itemIds: string[], extra?: Partial<InsituEvent>): InsituEvent[];
 }
@@ -30,6 +31,7 @@ export function harness(options: { catalog: CatalogItem[]; priors?: Priors; seed
     personalizer,
     clock,
     consent,
+    options,
     events(type, itemIds, extra = {}) {
       return itemIds.map((itemId) => {
         clock.t += 1_000;
@@ -56,4 +58,13 @@ export function scoreOf(personalizer: Personalizer, itemId: string, candidates: 
 
 export function meanScore(personalizer: Personalizer, ids: string[], candidates: string[]): number {
   return ids.reduce((s, id) => s + scoreOf(personalizer, id, candidates), 0) / ids.length;
+}
+
+/** Scores as decide() sees them (no demotion of items already engaged with), from a copy so the probe teaches nothing. */
+export function decideScores(h: Harness, candidates: string[]): Record<string, number> {
+  const copy = harness({ ...h.options, consent: h.consent });
+  copy.clock.t = h.clock.t;
+  copy.personalizer.importState(h.personalizer.exportState());
+  const record = copy.personalizer.decide({ placement: 'probe', candidates });
+  return Object.fromEntries(candidates.map((id, a) => [id, record.scores[a]!]));
 }
