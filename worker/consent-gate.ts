@@ -34,6 +34,11 @@ export interface ConsentGateOptions {
   /** Compact and trim the stored log (worker/retention.ts). */
   retain?: (store: ProfileStore, now: number) => Promise<void>;
   onError?: (error: InsituError) => void;
+  /**
+   * A store that failed to open at first opened on a retry and holds a profile. The engine must
+   * restore it (and merge what this session learned) exactly as after a grant.
+   */
+  onLateLoad?: (profile: LoadedProfile) => void;
 }
 
 export interface LoadedProfile {
@@ -71,6 +76,10 @@ export class ConsentGate {
   }
   get dropped(): number {
     return this.droppedEvents;
+  }
+  /** Events accepted and not yet written (pending consent, storage down, or just not flushed yet). */
+  get unsaved(): readonly InsituEvent[] {
+    return this.unsavedEvents;
   }
 
   /**
@@ -190,6 +199,9 @@ export class ConsentGate {
     try {
       const exported = await store.exportAll();
       this.storedEventCount = exported.events.length;
+      // State this session computed without the stored profile must not overwrite it: the engine
+      // restores the stored state, merges this session's events into it, and puts the result.
+      for (const key of Object.keys(exported.state)) this.unsavedState.delete(key as StateKey);
       this.scheduleWrite(0);
       return { state: exported.state, storedEvents: exported.events.length };
     } catch (error) {
@@ -206,7 +218,9 @@ export class ConsentGate {
     this.attempt++;
     this.options.scheduler.defer(() => {
       if (generation !== this.generation || this.store) return;
-      void this.openAndLoad(generation);
+      void this.openAndLoad(generation).then((loaded) => {
+        if (loaded && generation === this.generation) this.options.onLateLoad?.(loaded);
+      });
     }, delay);
   }
 

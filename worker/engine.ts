@@ -63,6 +63,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     clock,
     retain: parts.retain,
     onError: (error) => errors.push(error),
+    onLateLoad: (loaded) => restore(loaded),
   });
 
   const makePersonalizer = () =>
@@ -150,7 +151,12 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       .finally(() => (training = undefined));
   }
 
-  async function restore(loaded: Awaited<ReturnType<ConsentGate['setPersonalization']>>): Promise<void> {
+  /**
+   * Rebuild from a stored profile the gate just loaded (after a grant, or an open that succeeded
+   * only on a retry): the stored model with this session's unsaved events learned on top, put
+   * back at once so the stored model is never replaced by one that knew only this session.
+   */
+  function restore(loaded: Awaited<ReturnType<ConsentGate['setPersonalization']>>): void {
     if (!loaded) {
       // A fresh store: remember this device's id so the holdout arm stays stable across visits.
       if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
@@ -162,8 +168,9 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     } else {
       gate.putState('device', { deviceId } satisfies DeviceRecord);
     }
-    // Events seen while pending were learned in memory; rebuild on top of the stored state.
-    const pending = (await gate.exportAll()).memory;
+    // Events seen while pending (or while storage was down) were learned in memory; rebuild on
+    // top of the stored state. Read synchronously: a write landing meanwhile would hide them.
+    const pending = [...gate.unsaved];
     personalizer = makePersonalizer();
     if (loaded.state.model !== undefined) {
       try {
@@ -174,6 +181,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       }
     }
     if (pending.length) personalizer.observe(pending);
+    gate.putState('model', personalizer.exportState());
     for (const [key, restoreState] of [
       ['reporter', (v: unknown) => reporter.importState(v)],
       ['ledger', (v: unknown) => reporter.importLedger(v)],
@@ -200,7 +208,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     reporter.setConsent(consent);
     if (next.metrics === 'denied' && previous.metrics !== 'denied') await reports.withdraw();
     const loaded = await gate.setPersonalization(next.personalization);
-    if (next.personalization === 'granted') await restore(loaded);
+    if (next.personalization === 'granted') restore(loaded);
   }
 
   const ready = applyConsent(consent)
