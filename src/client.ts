@@ -4,7 +4,7 @@
  * `track()` returns its error, other calls reject with an InsituError, handled problems go to
  * `onError` and the `error` event.
  */
-import { InsituError, fromErrorValue } from '../worker/errors.js';
+import { ERROR_CODES, InsituError, fromErrorValue, type ErrorCode } from '../worker/errors.js';
 import type { EngineStatus } from '../worker/engine-types.js';
 import type { ConsentState, Decision, InsituEvent, TrackInput } from '../worker/types.js';
 import type { Result, WorkerApi, WorkerInitConfig } from '../worker/worker-api.js';
@@ -76,7 +76,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     apply: async (state) => {
       await ready;
       if (engine.state === 'failed') return;
-      engineStatus = unwrap(await engine.call((api) => api.setConsent(state)));
+      noteStatus(unwrap(await engine.call((api) => api.setConsent(state))));
       emitter.emit('status', statusNow());
     },
   });
@@ -118,7 +118,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
       // Consent may have changed while the engine started; the engine must end up with the latest.
       const latest = consent.get();
       if (JSON.stringify(latest) !== JSON.stringify(initConsent)) unwrap(await engine.call((api) => api.setConsent(latest)));
-      engineStatus = unwrap(await engine.call((api) => api.status()));
+      noteStatus(unwrap(await engine.call((api) => api.status())));
       queue.resume();
     } catch (error) {
       report(error instanceof InsituError ? error : new InsituError('worker_unavailable', String(error)));
@@ -132,6 +132,20 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     return unwrap(await engine.call(run));
   }
 
+  /**
+   * The engine's handled errors stay in the worker (WorkerApi has no call for them), so a storage
+   * problem reaches onError when the status first shows it, and again only if it changes.
+   */
+  let reportedStorageReason: string | undefined;
+  function noteStatus(next: EngineStatus): void {
+    engineStatus = next;
+    const reason = next.storage.health === 'ok' ? undefined : next.storage.reason;
+    if (reason && reason !== reportedStorageReason && (ERROR_CODES as readonly string[]).includes(reason)) {
+      report(new InsituError(reason as ErrorCode, `storage is ${next.storage.health} (${reason}); the engine keeps working from memory`, { storage: next.storage }));
+    }
+    reportedStorageReason = reason;
+  }
+
   function statusNow(): ClientStatus {
     return { ...engineStatus, worker: engine.state, queuedEvents: queue.size, globalPrivacyControl: consent.gpcState };
   }
@@ -139,7 +153,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
   async function refreshStatus(): Promise<void> {
     if (engine.state === 'failed') return;
     const result = await engine.call((api) => api.status()).catch(() => undefined);
-    if (result?.ok) engineStatus = result.value;
+    if (result?.ok) noteStatus(result.value);
   }
 
   if (options.consent?.kind === 'tcf' && hasWindow) {

@@ -6,6 +6,8 @@ const params = new URLSearchParams(location.search);
 const personalization = params.get('personalization') ?? 'pending';
 const metrics = params.get('metrics') ?? 'pending';
 const violations = [];
+// Every error the SDK handled itself, as codes: what a fault test expects to see (or not).
+const handled = [];
 document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
 
 const insitu = createInsitu({
@@ -13,7 +15,10 @@ const insitu = createInsitu({
   consent: { kind: 'explicit', initial: { personalization, metrics } },
   autoCapture: params.get('autocapture') === '1',
   ...(params.get('worker') ? { workerUrl: params.get('worker') } : {}),
+  ...(params.get('collector') ? { collectorUrl: params.get('collector') } : {}),
+  onError: (error) => handled.push(error.code),
 });
 window.insitu = insitu;
 window.cspViolations = violations;
+window.insituErrors = handled;
 window.insituLoaded = insitu.ready.then(() => true);

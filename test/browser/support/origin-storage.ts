@@ -15,12 +15,15 @@ export async function clearOrigin(context: BrowserContext, origin: string): Prom
   }
 }
 
-/** Give the origin a quota of `bytes` (Chromium only); undefined restores the default. */
-export async function overrideQuota(page: Page, origin: string, bytes: number | undefined): Promise<void> {
+/**
+ * Give the origin a quota of `bytes` (Chromium only). The override lasts as long as its DevTools
+ * session, so it is held open until the returned function lifts it.
+ */
+export async function overrideQuota(page: Page, origin: string, bytes: number): Promise<() => Promise<void>> {
   const cdp = await page.context().newCDPSession(page);
-  try {
-    await cdp.send('Storage.overrideQuotaForOrigin', bytes === undefined ? { origin } : { origin, quotaSize: bytes });
-  } finally {
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: bytes });
+  return async () => {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
     await cdp.detach();
-  }
+  };
 }

@@ -14,7 +14,14 @@ export interface PageGuards {
   workerStates: string[];
 }
 
-export type GuardedWindow = Window & { insitu: InsituClient; insituLoaded: Promise<boolean>; cspViolations: string[]; guards: PageGuards };
+export type GuardedWindow = Window & {
+  insitu: InsituClient;
+  insituLoaded: Promise<boolean>;
+  cspViolations: string[];
+  /** Codes of the errors the SDK handled itself (its onError), from test/browser/pages/app.js. */
+  insituErrors: string[];
+  guards: PageGuards;
+};
 
 /** Install before any page script runs (page.addInitScript). */
 export async function installGuards(page: Page): Promise<void> {
