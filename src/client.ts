@@ -16,6 +16,7 @@ import { checkDecideRequest, DEFAULT_DECIDE_TIMEOUT_MS, fallbackDecision, within
 import { createEmitter } from './emitter.js';
 import { createEventQueue, flushOnPageHide } from './event-queue.js';
 import type { AutoCaptureOptions, ClientStatus, InsituClient, InsituEvents, InsituOptions } from './types.js';
+import { createUnloadStash, pageStorage } from './unload-stash.js';
 import { toEvent } from './validate.js';
 import { superviseEngine } from './engine-supervisor.js';
 import type { InlineServiceModule } from './worker-client.js';
@@ -74,18 +75,30 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     ...(initialConsent ? { initial: initialConsent } : {}),
     gpc,
     apply: async (state) => {
+      if (state.personalization === 'denied') stash.clearAll();
       await ready;
       if (engine.state === 'failed') return;
       noteStatus(unwrap(await engine.call((api) => api.setConsent(state))));
+      recoverStash();
       emitter.emit('status', statusNow());
     },
   });
 
+  const stash = createUnloadStash(hasWindow ? pageStorage() : undefined, nextId());
   const queue = createEventQueue({
     async send(batch: InsituEvent[]) {
+      stash.noteSent(batch);
       unwrap(await engine.call((api) => api.track(batch)));
     },
   });
+
+  /** Hand the engine what earlier pages could not store before they went (only with personalization granted). */
+  function recoverStash(): void {
+    const personalization = consent.get().personalization;
+    if (personalization === 'denied') stash.clearAll();
+    if (personalization !== 'granted') return;
+    for (const event of stash.take()) queue.push(event);
+  }
 
   /** The consent the running engine was started with (a restart starts with the latest). */
   let initConsent = consent.get();
@@ -120,6 +133,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
       if (JSON.stringify(latest) !== JSON.stringify(initConsent)) unwrap(await engine.call((api) => api.setConsent(latest)));
       noteStatus(unwrap(await engine.call((api) => api.status())));
       queue.resume();
+      recoverStash();
     } catch (error) {
       report(error instanceof InsituError ? error : new InsituError('worker_unavailable', String(error)));
     }
@@ -159,7 +173,17 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
   if (options.consent?.kind === 'tcf' && hasWindow) {
     cleanups.push(connectTcf(window, (update) => void consent.set(update).catch(report), { timeoutMs: options.consent.timeoutMs }));
   }
-  if (hasWindow) cleanups.push(flushOnPageHide(window, queue));
+  if (hasWindow) {
+    cleanups.push(
+      flushOnPageHide(window, queue, {
+        onLeave: () => {
+          if (consent.get().personalization === 'granted') stash.save(queue.snapshot());
+        },
+        // Back in view: once everything is written, this page's stash is not needed any more.
+        onReturn: () => void client.flush().then(() => stash.clear(), () => undefined),
+      }),
+    );
+  }
 
   const client: InsituClient = {
     ready,
@@ -228,6 +252,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     },
 
     async forget() {
+      stash.clearAll();
       await queue.flush();
       await engineCall((api) => api.forget());
       await refreshStatus();

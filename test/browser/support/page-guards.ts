@@ -12,6 +12,8 @@ export interface PageGuards {
   workers: Worker[];
   /** Every worker state the client reported through its `status` event, in order. */
   workerStates: string[];
+  /** `persisted` of every pageshow: true is a return from the back/forward cache. */
+  pageshows: boolean[];
 }
 
 export type GuardedWindow = Window & {
@@ -26,7 +28,8 @@ export type GuardedWindow = Window & {
 /** Install before any page script runs (page.addInitScript). */
 export async function installGuards(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const guards = { unhandled: [] as string[], uncaught: [] as string[], workers: [] as Worker[], workerStates: [] as string[] };
+    const guards = { unhandled: [] as string[], uncaught: [] as string[], workers: [] as Worker[], workerStates: [] as string[], pageshows: [] as boolean[] };
+    window.addEventListener('pageshow', (event) => guards.pageshows.push(event.persisted));
     (window as unknown as { guards: typeof guards }).guards = guards;
     window.addEventListener('unhandledrejection', (event) => guards.unhandled.push(String((event.reason as Error)?.message ?? event.reason)));
     window.addEventListener('error', (event) => guards.uncaught.push(String(event.message)));
@@ -44,10 +47,10 @@ export async function installGuards(page: Page): Promise<void> {
 }
 
 /** The guards, read back from the page (Worker objects come back as counts). */
-export async function readGuards(page: Page): Promise<{ unhandled: string[]; uncaught: string[]; workers: number; workerStates: string[] }> {
+export async function readGuards(page: Page): Promise<{ unhandled: string[]; uncaught: string[]; workers: number; workerStates: string[]; pageshows: boolean[] }> {
   return page.evaluate(() => {
     const { guards } = window as unknown as GuardedWindow;
-    return { unhandled: guards.unhandled, uncaught: guards.uncaught, workers: guards.workers.length, workerStates: guards.workerStates };
+    return { unhandled: guards.unhandled, uncaught: guards.uncaught, workers: guards.workers.length, workerStates: guards.workerStates, pageshows: guards.pageshows };
   });
 }
 
