@@ -37,6 +37,11 @@ export interface ConsentGateOptions {
   /** Compact and trim the stored log (worker/retention.ts). */
   retain?: (store: ProfileStore, now: number) => Promise<void>;
   onError?: (error: InsituError) => void;
+  /**
+   * A store that failed to open at first opened on a retry and holds a profile. The engine must
+   * restore it (and merge what this session learned) exactly as after a grant.
+   */
+  onLateLoad?: (profile: LoadedProfile) => void;
 }
 
 export interface LoadedProfile {
@@ -74,6 +79,10 @@ export class ConsentGate {
   }
   get dropped(): number {
     return this.droppedEvents;
+  }
+  /** Events accepted and not yet written (pending consent, storage down, or just not flushed yet). */
+  get unsaved(): readonly InsituEvent[] {
+    return this.unsavedEvents;
   }
 
   /**
@@ -140,11 +149,6 @@ export class ConsentGate {
     return this.store && this.consent === 'granted' ? this.store : this.memoryOutbox;
   }
 
-  /** Events accepted and not yet stored (pending consent, or storage down). */
-  memoryEvents(): InsituEvent[] {
-    return [...this.unsavedEvents];
-  }
-
   /** Everything stored plus what is only in memory, for exportData(). */
   async exportAll(): Promise<{ stored: StoredData | undefined; memory: InsituEvent[] }> {
     let stored: StoredData | undefined;
@@ -204,6 +208,9 @@ export class ConsentGate {
         if (values[i] !== undefined) state[key] = values[i];
       });
       this.storedEventCount = storedEvents;
+      // State this session computed without the stored profile must not overwrite it: the engine
+      // restores the stored state, merges this session's events into it, and puts the result.
+      for (const key of Object.keys(state)) this.unsavedState.delete(key as StateKey);
       this.scheduleWrite(0);
       return { state, storedEvents };
     } catch (error) {
@@ -220,7 +227,9 @@ export class ConsentGate {
     this.attempt++;
     this.options.scheduler.defer(() => {
       if (generation !== this.generation || this.store) return;
-      void this.openAndLoad(generation);
+      void this.openAndLoad(generation).then((loaded) => {
+        if (loaded && generation === this.generation) this.options.onLateLoad?.(loaded);
+      });
     }, delay);
   }
 
