@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the built SDK in headless Chromium, every figure beside the floor the browser
+ * itself allows, measured in the same run, then the timing figures again with the main thread
+ * throttled 4× through CDP. Prints a table with the targets of ../shared/design.md and writes
+ * bench-results/perf.json, a flat object of named figures.
+ *
+ *   npm run bench                      the full bench (~3–4 minutes with the build)
+ *   tsx test/bench/perf/run.ts --baseline   re-measure the quick CI check's baseline.json
+ *
+ * Keys: each figure `x` has `xFloor` and `xRatio` (x / floor) where it has a floor; the throttled
+ * pass repeats the timing keys with the suffix `Throttled4x`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { launchPersistent } from '../../browser/support/chromium.js';
+import { startTestServer } from '../../browser/support/server.js';
+import { DIST, measureBundles } from '../../support/bundle-sizes.js';
+import { BENCH_MOUNTS, serveIsolated } from './bench-page.js';
+import { measureTimings, type Figures } from './measure.js';
+import { FULL_PLAN, THROTTLED_PLAN } from './plans.js';
+import { measureQuick, writeBaseline } from './quick.js';
+import { THROTTLED_SUFFIX } from './targets.js';
+import { markdownTable, misses, textTable } from './table.js';
+
+const RESULTS_DIR = resolve(import.meta.dirname, '../../../bench-results');
+/** The stand-in for a mid-range phone: Chrome DevTools' own "4× slowdown" preset. */
+const CPU_THROTTLE = 4;
+
+const log = (line: string) => console.error(`  · ${line}`);
+
+async function main(): Promise<void> {
+  if (!existsSync(join(DIST, 'insitu.js')) || !existsSync(join(DIST, 'insitu.esm.js'))) {
+    console.error('dist/ is missing or incomplete: run `npm run build` first (`npm run bench` does).');
+    process.exit(1);
+  }
+  const started = performance.now();
+  const server = await startTestServer({ mounts: BENCH_MOUNTS });
+  serveIsolated(server);
+  const browser = await launchPersistent();
+  try {
+    const probe = await browser.context.newPage();
+    const userAgent = await probe.evaluate(() => navigator.userAgent);
+    await probe.close();
+    const chromium = /Chrome\/([\d.]+)/.exec(userAgent)?.[1] ?? 'unknown';
+
+    if (process.argv.includes('--baseline')) {
+      const baseline = writeBaseline(await measureQuick(browser.context, server.origin, log), `Chromium ${chromium}, quick plan, ${new Date().toISOString().slice(0, 10)}`);
+      console.log(JSON.stringify(baseline, null, 2));
+      return;
+    }
+
+    const sizes = measureBundles();
+    const figures: Figures = {
+      loaderGzipBytes: sizes.loaderGzipBytes,
+      firstDecisionWorkerGzipBytes: sizes.firstDecisionWorkerGzipBytes,
+      tfjsChunkGzipBytes: sizes.tfjsChunkGzipBytes,
+    };
+    console.error('Measuring in Chromium', chromium);
+    Object.assign(figures, await measureTimings(browser.context, server.origin, FULL_PLAN, 1, log));
+    console.error(`Again with the CPU throttled ${CPU_THROTTLE}×`);
+    const throttled = await measureTimings(browser.context, server.origin, THROTTLED_PLAN, CPU_THROTTLE, log);
+    for (const [key, value] of Object.entries(throttled)) figures[key + THROTTLED_SUFFIX] = value;
+    figures.chromiumVersion = chromium;
+    figures.measuredAt = new Date().toISOString();
+    figures.runtimeSeconds = Math.round((performance.now() - started) / 1000);
+
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'perf.json'), JSON.stringify(figures, null, 2) + '\n');
+    writeFileSync(join(RESULTS_DIR, 'perf.md'), markdownTable(figures) + '\n');
+
+    console.log('\n' + textTable(figures) + '\n');
+    const missed = misses(figures);
+    console.log(missed.length ? `Missed targets:\n  ${missed.join('\n  ')}` : 'Every target met.');
+    console.log(`Long tasks: ${figures.longTasks} attributed to insitu of ${figures.longTasksTotal} during the session (floor session: ${figures.longTasksFloor}).`);
+    console.log(`Wrote bench-results/perf.json and perf.md (${figures.runtimeSeconds} s).`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();
