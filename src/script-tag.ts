@@ -70,6 +70,8 @@ function call(client: InsituClient, method: string, args: unknown[]): unknown {
       return client.exportData();
     case 'forget':
       return client.forget();
+    case 'deliverReports':
+      return client.deliverReports();
     case 'flush':
       return client.flush();
     default:
@@ -77,7 +79,7 @@ function call(client: InsituClient, method: string, args: unknown[]): unknown {
   }
 }
 
-const METHODS = ['track', 'decide', 'consent', 'reward', 'explain', 'mute', 'unmute', 'exportData', 'forget', 'flush'] as const;
+const METHODS = ['track', 'decide', 'consent', 'reward', 'explain', 'mute', 'unmute', 'exportData', 'deliverReports', 'forget', 'flush'] as const;
 
 function start(): void {
   const global = window as unknown as { insitu?: unknown };

@@ -1,5 +1,7 @@
 /** The public, page-side API of insitu. */
 import type { InsituError } from '../worker/errors.js';
+import type { DeliveryResult } from '../worker/report/delivery.js';
+import type { ReporterConfig } from '../worker/report/index.js';
 import type { EngineExport, EngineStatus, Explanation } from '../worker/engine-types.js';
 import type { CatalogItem, ConsentState, Decision, Priors, Purpose, ConsentValue, TrackInput, EventType } from '../worker/types.js';
 
@@ -36,6 +38,8 @@ export interface InsituOptions {
   autoCapture?: boolean | AutoCaptureOptions;
   /** Where aggregate reports are sent (only with `metrics` granted). */
   collectorUrl?: string;
+  /** What the aggregate reports count and with what privacy budget (placements, period, epsilon). */
+  report?: ReporterConfig;
   /** The worker script (same origin). Default: `insitu-worker.js` beside the SDK file. */
   workerUrl?: string | URL;
   /**
@@ -95,6 +99,11 @@ export interface InsituClient {
   mute(tag: string): Promise<void>;
   unmute(tag: string): Promise<void>;
   exportData(): Promise<EngineExport>;
+  /**
+   * Close finished report periods and send what is due now, instead of waiting for the periodic
+   * check. Sends nothing without `metrics` granted; `exportData().sent` lists every request.
+   */
+  deliverReports(): Promise<DeliveryResult>;
   forget(): Promise<void>;
   readonly status: ClientStatus;
   /** Send queued events to the engine now and wait until they are accepted. */
