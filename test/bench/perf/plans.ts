@@ -28,7 +28,7 @@ export const THROTTLED_PLAN: Plan = {
   decides50: 200,
   decides500: 40,
   coldStarts: 5,
-  ingestEvents: 10_000,
+  ingestEvents: 5_000,
   storageEvents: 0,
 };
 

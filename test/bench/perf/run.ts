@@ -10,13 +10,15 @@
  * Keys: each figure `x` has `xFloor` and `xRatio` (x / floor) where it has a floor; the throttled
  * pass repeats the timing keys with the suffix `Throttled4x`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { launchPersistent } from '../../browser/support/chromium.js';
+import { chromiumPath, launchPersistent } from '../../browser/support/chromium.js';
 import { startTestServer } from '../../browser/support/server.js';
 import { DIST, measureBundles } from '../../support/bundle-sizes.js';
 import { BENCH_MOUNTS, serveIsolated } from './bench-page.js';
-import { measureTimings, type Figures } from './measure.js';
+import { measureStorage, measureTimings, type Figures } from './measure.js';
 import { FULL_PLAN, THROTTLED_PLAN } from './plans.js';
 import { measureQuick, writeBaseline } from './quick.js';
 import { THROTTLED_SUFFIX } from './targets.js';
@@ -38,10 +40,8 @@ async function main(): Promise<void> {
   serveIsolated(server);
   const browser = await launchPersistent();
   try {
-    const probe = await browser.context.newPage();
-    const userAgent = await probe.evaluate(() => navigator.userAgent);
-    await probe.close();
-    const chromium = /Chrome\/([\d.]+)/.exec(userAgent)?.[1] ?? 'unknown';
+    // The user agent is reduced (150.0.0.0); the binary tells the full version.
+    const chromium = /Chromium ([\d.]+)/.exec(execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? 'unknown';
 
     if (process.argv.includes('--baseline')) {
       const baseline = writeBaseline(await measureQuick(browser.context, server.origin, log), `Chromium ${chromium}, quick plan, ${new Date().toISOString().slice(0, 10)}`);
@@ -55,12 +55,23 @@ async function main(): Promise<void> {
       firstDecisionWorkerGzipBytes: sizes.firstDecisionWorkerGzipBytes,
       tfjsChunkGzipBytes: sizes.tfjsChunkGzipBytes,
     };
-    console.error('Measuring in Chromium', chromium);
+    const load = loadavg()[0]!;
+    figures.loadAverage1mAtStart = Math.round(load * 10) / 10;
+    console.error(`Measuring in Chromium ${chromium} (load average ${load.toFixed(1)} on ${availableParallelism()} cores)`);
+    if (load > availableParallelism()) console.error('  ! the machine is busy: timing figures will read high; rerun when it is idle');
     Object.assign(figures, await measureTimings(browser.context, server.origin, FULL_PLAN, 1, log));
     console.error(`Again with the CPU throttled ${CPU_THROTTLE}×`);
     const throttled = await measureTimings(browser.context, server.origin, THROTTLED_PLAN, CPU_THROTTLE, log);
     for (const [key, value] of Object.entries(throttled)) figures[key + THROTTLED_SUFFIX] = value;
+    const storageBrowser = await launchPersistent();
+    try {
+      Object.assign(figures, await measureStorage(storageBrowser.context, server.origin, FULL_PLAN, log));
+    } finally {
+      await storageBrowser.close();
+    }
     figures.chromiumVersion = chromium;
+    figures.cpuCores = availableParallelism();
+    figures.loadAverage1mAtEnd = Math.round(loadavg()[0]! * 10) / 10;
     figures.measuredAt = new Date().toISOString();
     figures.runtimeSeconds = Math.round((performance.now() - started) / 1000);
 
