@@ -19,11 +19,10 @@ export interface Plan {
   decides50: number;
   decides500: number;
   coldStarts: number;
-  /** Events stored before the returning-visitor cold starts (0 skips them). */
-  returningEvents: number;
   /** The scripted session for long tasks (0 events skips it). */
   sessionEvents: number;
   sessionDecisions: number;
+  /** Events for the ingest figure (0: the full bench takes it from the storage fill). */
   ingestEvents: number;
   /** Events for the storage figure, measured by run.ts in a profile of its own. */
   storageEvents: number;
@@ -34,6 +33,8 @@ export type Figures = Record<string, number | string>;
 interface Context {
   context: BrowserContext;
   origin: string;
+  /** Where prepareReturningProfile() stored a returning visitor's profile, when it did. */
+  returningOrigin?: string;
   cpuThrottle: number;
   log: (line: string) => void;
 }
@@ -99,6 +100,20 @@ export async function measureDecide(c: Context, plan: Plan, figures: Figures): P
   figures.decideFallbacks = fallbacks;
 }
 
+/**
+ * A returning visitor's profile: `events` tracked and stored on `origin`, a second origin of the
+ * same server (`localhost` beside `127.0.0.1`), so the fresh cold starts' wipes leave it alone and
+ * both passes start from the same stored profile. Returns how many events the store kept.
+ */
+export async function prepareReturningProfile(context: BrowserContext, origin: string, events: number, log: (line: string) => void): Promise<number> {
+  const stored = await onFreshPage(context, origin, 1, async (bench) => {
+    await bench.call('open', { fresh: true });
+    return (await bench.call('ingest', { events })).storedEvents;
+  });
+  log(`returning profile: ${events} events tracked, ${stored} stored after retention`);
+  return stored;
+}
+
 export async function measureColdStart(c: Context, plan: Plan, figures: Figures): Promise<void> {
   const fresh = await repeat(plan.coldStarts, () => onPage(c, (bench) => bench.call('coldStart', { fresh: true })));
   const floor = await repeat(plan.coldStarts, () => onPage(c, (bench) => bench.call('floorColdStart')));
@@ -106,20 +121,15 @@ export async function measureColdStart(c: Context, plan: Plan, figures: Figures)
   withFloor(figures, 'coldStartMedianMs', median(fresh.map((r) => r.ms)), floorMedian, 1);
   let fallbacks = fresh.filter((r) => r.policy === 'fallback').length;
   figures.coldStartWorker = [...new Set(fresh.map((r) => r.worker))].join(',');
-  if (plan.returningEvents > 0) {
-    const stored = await onPage(c, async (bench) => {
-      await bench.call('open', { fresh: true });
-      const result = await bench.call('ingest', { events: plan.returningEvents });
-      return result.storedEvents;
-    });
-    const returning = await repeat(plan.coldStarts, () => onPage(c, (bench) => bench.call('coldStart', { fresh: false })));
+  if (c.returningOrigin) {
+    const returningContext = { ...c, origin: c.returningOrigin };
+    const returning = await repeat(plan.coldStarts, () => onPage(returningContext, (bench) => bench.call('coldStart', { fresh: false })));
     withFloor(figures, 'coldStartReturningMedianMs', median(returning.map((r) => r.ms)), floorMedian, 1);
-    figures.coldStartReturningTrackedEvents = plan.returningEvents;
-    figures.coldStartReturningStoredEvents = stored;
+    figures.coldStartReturningStoredEvents = median(returning.map((r) => r.storedEvents));
     fallbacks += returning.filter((r) => r.policy === 'fallback').length;
   }
   figures.coldStartFallbacks = fallbacks;
-  c.log(`cold start: ${plan.coldStarts} fresh${plan.returningEvents ? `, ${plan.coldStarts} returning` : ''}`);
+  c.log(`cold start: ${plan.coldStarts} fresh${c.returningOrigin ? `, ${plan.coldStarts} returning` : ''}`);
 }
 
 export async function measureLongTasks(c: Context, plan: Plan, figures: Figures): Promise<void> {
@@ -149,10 +159,13 @@ export async function measureIngest(c: Context, plan: Plan, figures: Figures): P
 
 /** How long retention may still be compacting after the last flush before the size is read. */
 const STORAGE_SETTLE_MS = 3_000;
+/** The raw IndexedDB floor for the ingest figure: enough transactions for a steady rate. */
+const INGEST_FLOOR_EVENTS = 10_000;
 
 /**
- * Storage after `storageEvents` events. Run it in a profile of its own: IndexedDB reclaims the space
- * of deleted databases lazily, so an origin that held earlier runs' data reports a meaningless delta.
+ * Storage after `storageEvents` events, and the ingest rate over them. Run it in a profile of its
+ * own: IndexedDB reclaims deleted databases lazily, so an origin that held earlier runs' data
+ * reports a meaningless usage delta.
  */
 export async function measureStorage(context: BrowserContext, origin: string, plan: Plan, log: (line: string) => void): Promise<Figures> {
   const c: Context = { context, origin, cpuThrottle: 1, log };
@@ -164,19 +177,27 @@ export async function measureStorage(context: BrowserContext, origin: string, pl
     await bench.page.waitForTimeout(STORAGE_SETTLE_MS);
     const exported = await bench.call('exportBytes');
     const after = await bench.call('storageUsage');
-    return { usage: after - before, exported, ingest };
+    const floor = await bench.call('ingestFloor', { events: INGEST_FLOOR_EVENTS });
+    return { usage: after - before, exported, ingest, floor };
   });
   figures.storageBytesAfter100k = result.usage;
   figures.exportJsonBytesAfter100k = result.exported.bytes;
   figures.storedEventsAfter100k = result.exported.events;
-  figures.ingestEventsPerSecOver100k = round(result.ingest.eventsPerSec, 0);
-  log(`storage: ${plan.storageEvents} events`);
+  withFloor(figures, 'ingestEventsPerSec', result.ingest.eventsPerSec, result.floor.eventsPerSec, 0);
+  log(`storage and ingest: ${plan.storageEvents} events`);
   return figures;
 }
 
+export interface Origins {
+  /** Where the fresh-profile measurements run (they wipe its storage). */
+  fresh: string;
+  /** The returning visitor's origin (prepareReturningProfile), when the plan measures it. */
+  returning?: string;
+}
+
 /** Every timing series of a plan, at one CPU throttle. */
-export async function measureTimings(context: BrowserContext, origin: string, plan: Plan, cpuThrottle: number, log: (line: string) => void): Promise<Figures> {
-  const c: Context = { context, origin, cpuThrottle, log };
+export async function measureTimings(context: BrowserContext, origins: Origins, plan: Plan, cpuThrottle: number, log: (line: string) => void): Promise<Figures> {
+  const c: Context = { context, origin: origins.fresh, cpuThrottle, log, ...(origins.returning ? { returningOrigin: origins.returning } : {}) };
   const figures: Figures = {};
   await measureTrack(c, plan, figures);
   await measureDecide(c, plan, figures);

@@ -13,10 +13,9 @@ export const FULL_PLAN: Plan = {
   decides50: 300,
   decides500: 60,
   coldStarts: 9,
-  returningEvents: 10_000,
   sessionEvents: 10_000,
   sessionDecisions: 200,
-  ingestEvents: 20_000,
+  ingestEvents: 0,
   storageEvents: 100_000,
 };
 
@@ -42,7 +41,6 @@ export const QUICK_PLAN: Plan = {
   decides50: 100,
   decides500: 0,
   coldStarts: 3,
-  returningEvents: 0,
   sessionEvents: 0,
   sessionDecisions: 0,
   ingestEvents: 2_000,

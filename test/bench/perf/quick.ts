@@ -27,7 +27,7 @@ export type QuickKey = (typeof QUICK_FIGURES)[number]['key'];
 export type Baseline = Record<QuickKey, number> & { measuredWith: string };
 
 export function measureQuick(context: BrowserContext, origin: string, log: (line: string) => void = () => {}): Promise<Figures> {
-  return measureTimings(context, origin, QUICK_PLAN, 1, log);
+  return measureTimings(context, { fresh: origin }, QUICK_PLAN, 1, log);
 }
 
 export function readBaseline(): Baseline {
