@@ -18,12 +18,15 @@
 import type { AutoCaptureOptions } from './types.js';
 import type { TrackInput } from '../worker/types.js';
 import { trackImpressions, type ImpressionTracker } from './impressions.js';
-import { itemInputOf, itemOnPath } from './item-markup.js';
+import { itemInputOf, itemOnPath, pageItemOf } from './item-markup.js';
+import { MAX_STRING_LENGTH } from './validate.js';
 
 export { IMPRESSION_MIN_MS, IMPRESSION_VISIBLE_RATIO, MAX_OBSERVED_ITEMS } from './impressions.js';
 
 /** Scroll depth is kept in hundredths: finer adds nothing a person would read and a little to fingerprint. */
-export const SCROLL_DEPTH_STEP = 0.01;
+export const SCROLL_DEPTH_STEPS = 100;
+/** Absorbs float error so 0.29 × 100 (28.999…) still counts as 29 hundredths. */
+const FLOAT_SLACK = 1e-9;
 /** Scroll sampling where requestAnimationFrame is missing: about six times a second is plenty for a maximum. */
 export const SCROLL_FALLBACK_INTERVAL_MS = 160;
 
@@ -74,7 +77,8 @@ export function startAutoCapture(
   };
 
   const isPageVisible = (): boolean => doc.visibilityState !== 'hidden';
-  const pathNow = (): string => win.location.pathname;
+  // Bounded as validate.ts bounds strings, so a pathological URL cannot make dwell and scroll invalid.
+  const pathNow = (): string => win.location.pathname.slice(0, MAX_STRING_LENGTH);
   const tracksPages = options.views || options.dwell || options.scroll || options.impressions;
 
   let impressions: ImpressionTracker | undefined;
@@ -110,7 +114,10 @@ export function startAutoCapture(
       sentDepth: 0,
       closed: false,
     };
-    if (options.views) send('view', {});
+    if (options.views) {
+      const itemId = pageItemOf(doc);
+      send('view', itemId ? { itemId } : {});
+    }
     measureScroll();
     impressions?.startPageView();
   };
@@ -146,7 +153,9 @@ export function startAutoCapture(
       // Capture phase, so these run before a bubble-phase listener that flushes the client's queue.
       listen(win, 'pagehide', closeVisit, { capture: true });
       listen(win, 'pageshow', (event) => {
-        if ((event as PageTransitionEvent).persisted) openVisit();
+        if (!(event as PageTransitionEvent).persisted) return;
+        closeVisit();
+        openVisit();
       }, { capture: true });
       listen(doc, 'visibilitychange', () => {
         if (!visit || visit.closed) return;
@@ -203,7 +212,7 @@ export function startAutoCapture(
   };
 }
 
-/** How far down the page the viewport's bottom edge has been, in SCROLL_DEPTH_STEPs; a page with nothing to scroll is seen whole. */
+/** How far down the page the viewport's bottom edge is, 0..1 in hundredths; a page with nothing to scroll is seen whole. */
 export function scrollDepth(win: Window, doc: Document): number {
   const root = doc.documentElement;
   const total = Math.max(root?.scrollHeight ?? 0, doc.body?.scrollHeight ?? 0);
@@ -211,7 +220,7 @@ export function scrollDepth(win: Window, doc: Document): number {
   if (!(total > viewport) || !(viewport > 0)) return 1;
   const top = win.scrollY || root?.scrollTop || 0;
   const depth = Math.min(1, Math.max(0, (top + viewport) / total));
-  return Math.floor(depth / SCROLL_DEPTH_STEP) * SCROLL_DEPTH_STEP;
+  return Math.floor(depth * SCROLL_DEPTH_STEPS + FLOAT_SLACK) / SCROLL_DEPTH_STEPS;
 }
 
 /** requestAnimationFrame where there is one; returns a cancel function. */

@@ -29,6 +29,14 @@ export function itemInputOf(element: Element): TrackInput | undefined {
   return input;
 }
 
+/** A page about one item says so: `<meta name="insitu:item" content="sku-1">`; its views are views of that item. */
+export const PAGE_ITEM_META = 'meta[name="insitu:item"]';
+
+export function pageItemOf(document: Document): string | undefined {
+  const content = document.querySelector(PAGE_ITEM_META)?.getAttribute('content')?.trim();
+  return content ? content : undefined;
+}
+
 /** The first marked item on an event's path, looking through open shadow roots. */
 export function itemOnPath(path: readonly EventTarget[]): Element | undefined {
   for (const node of path) {

@@ -42,11 +42,6 @@ export interface InsituOptions {
   report?: ReporterConfig;
   /** The worker script (same origin). Default: `insitu-worker.js` beside the SDK file. */
   workerUrl?: string | URL;
-  /**
-   * The inline-engine module used when no worker can run. Default: the bundled module. The
-   * script-tag build sets it to `insitu-inline.js` beside itself (an IIFE cannot split code).
-   */
-  inlineServiceUrl?: string | URL;
   /** Default deadline for `decide()`, in ms. Default 100. */
   decideTimeoutMs?: number;
   /** Called with errors the SDK handled itself (auto-capture, storage, worker); never throws into the page. */

@@ -70,7 +70,8 @@ export function toEvent(
     });
   }
   const event: InsituEvent = { id: meta.id, type, ts: meta.ts };
-  if (meta.page !== undefined) event.page = meta.page;
+  // The SDK's own stamp, bounded like any string so a pathological URL cannot bloat storage.
+  if (meta.page !== undefined) event.page = meta.page.slice(0, MAX_STRING_LENGTH);
   if (input === undefined) return event;
   try {
     copyInput(input, event);

@@ -37,6 +37,9 @@ type Tx<Mode extends IDBTransactionMode> = IDBPTransaction<InsituSchema, InsituS
 
 const noop = (): void => undefined;
 
+/** Failures only a successful put clears: reads and deletes keep working through a full disk. */
+const WRITE_FAILURES: ReadonlySet<string> = new Set(['storage_quota', 'storage_aborted']);
+
 /** Open (and migrate) the database; rejects with `storage_*` when it cannot be used. */
 export async function openIdbStore(options: IdbStoreOptions = {}): Promise<ProfileStore> {
   const factory = options.factory ?? globalIndexedDB();
@@ -48,6 +51,12 @@ export async function openIdbStore(options: IdbStoreOptions = {}): Promise<Profi
   );
   await store.connect();
   return store;
+}
+
+/** `limit` as getAll takes it: undefined for all, 0 for none (getAll reads 0 as "all"). */
+function countOf(limit: number | undefined): number | undefined {
+  if (limit === undefined || limit === Infinity) return undefined;
+  return limit > 0 ? Math.floor(limit) : 0;
 }
 
 function globalIndexedDB(): IDBFactory {
@@ -106,13 +115,16 @@ class IdbProfileStore implements ProfileStore {
       const store = tx.objectStore('events');
       for (const event of events) store.put(event).catch(noop);
     });
+    this.markHealthy();
   }
 
-  getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
-    if (query.limit !== undefined && !(query.limit > 0)) return Promise.resolve([]);
-    const range = query.sinceTs === undefined ? null : IDBKeyRange.lowerBound(query.sinceTs);
-    const limit = query.limit === undefined ? undefined : Math.floor(query.limit);
-    return this.run(['events'], 'readonly', (tx) => tx.objectStore('events').index('ts').getAll(range, limit));
+  async getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
+    const limit = countOf(query.limit);
+    if (limit === 0) return [];
+    // The range is made inside the transaction's work so a bad `sinceTs` rejects like any failure.
+    return this.run(['events'], 'readonly', (tx) =>
+      tx.objectStore('events').index('ts').getAll(query.sinceTs === undefined ? null : IDBKeyRange.lowerBound(query.sinceTs), limit),
+    );
   }
 
   countEvents() {
@@ -129,11 +141,12 @@ class IdbProfileStore implements ProfileStore {
       const store = tx.objectStore('decisions');
       for (const record of records) store.put(record).catch(noop);
     });
+    this.markHealthy();
   }
 
-  getDecisions(query: { limit?: number } = {}) {
-    if (query.limit !== undefined && !(query.limit > 0)) return Promise.resolve([]);
-    const limit = query.limit === undefined ? undefined : Math.floor(query.limit);
+  async getDecisions(query: { limit?: number } = {}) {
+    const limit = countOf(query.limit);
+    if (limit === 0) return [];
     return this.run(['decisions'], 'readonly', (tx) => tx.objectStore('decisions').index('ts').getAll(null, limit));
   }
 
@@ -149,6 +162,7 @@ class IdbProfileStore implements ProfileStore {
     await this.run(['state'], 'readwrite', async (tx) => {
       tx.objectStore('state').put(value, key).catch(noop);
     });
+    this.markHealthy();
   }
 
   async putOutbox(entries: Parameters<ProfileStore['putOutbox']>[0]) {
@@ -157,6 +171,7 @@ class IdbProfileStore implements ProfileStore {
       const store = tx.objectStore('outbox');
       for (const entry of entries) store.put(entry).catch(noop);
     });
+    this.markHealthy();
   }
 
   getOutbox() {
@@ -230,7 +245,7 @@ class IdbProfileStore implements ProfileStore {
         this.drop(connection, 'storage_timeout');
         return new InsituError('storage_timeout', `IndexedDB did not finish within ${this.operationTimeoutMs} ms`);
       });
-      if (this.current.health !== 'ok') this.current = { mode: 'indexeddb', health: 'ok' };
+      if (this.current.health !== 'ok' && !WRITE_FAILURES.has(this.current.reason ?? '')) this.markHealthy();
       return result;
     } catch (error) {
       const insituError = toStorageError(error, 'storage_aborted');
@@ -266,6 +281,10 @@ class IdbProfileStore implements ProfileStore {
       // The transaction's own error (quota at commit, say) says more than a request's AbortError.
       throw tx.error ?? error;
     }
+  }
+
+  private markHealthy(): void {
+    if (this.current.health !== 'ok') this.current = { mode: 'indexeddb', health: 'ok' };
   }
 
   /** Forget a connection that is closed, lost or wedged; the next call opens a new one. */

@@ -32,6 +32,9 @@ export const MAX_DECISION_AGE_MS = MAX_EVENT_AGE_MS;
 /** Events compacted and deleted per step: one transaction of 1000 writes takes ~45 ms, short enough to keep the worker responsive. */
 export const RETENTION_CHUNK = 1_000;
 
+/** Oldest events read to look for aged ones once the count is within bounds: a day of heavy browsing, so one small read usually settles it. */
+export const AGE_PROBE = 100;
+
 export const RETENTION_LOCK = 'insitu-retention';
 
 export async function applyRetention(store: ProfileStore, now: number): Promise<void> {
@@ -46,7 +49,9 @@ async function trimEvents(store: ProfileStore, now: number): Promise<void> {
   let stored = await store.countEvents();
   let snapshot: CompactedEvents | undefined;
   for (;;) {
-    const oldest = await store.getEvents({ limit: RETENTION_CHUNK });
+    // Read what the count bound will drop anyway, or a small probe for aged events.
+    const limit = Math.min(RETENTION_CHUNK, Math.max(AGE_PROBE, stored - MAX_STORED_EVENTS));
+    const oldest = await store.getEvents({ limit });
     const drop: InsituEvent[] = [];
     for (const event of oldest) {
       if (stored - drop.length > MAX_STORED_EVENTS || event.ts < cutoff) drop.push(event);
@@ -57,7 +62,7 @@ async function trimEvents(store: ProfileStore, now: number): Promise<void> {
     await store.putState('profile', snapshot);
     await store.deleteEvents(drop.map((event) => event.id));
     stored -= drop.length;
-    if (drop.length < oldest.length || oldest.length < RETENTION_CHUNK) return;
+    if (drop.length < oldest.length || oldest.length < limit) return;
   }
 }
 

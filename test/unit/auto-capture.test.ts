@@ -126,6 +126,19 @@ describe('page views', () => {
     expect(ofType('view')).toHaveLength(3);
   });
 
+  it('a page about one item (meta insitu:item) sends views of that item', () => {
+    const meta = document.createElement('meta');
+    meta.setAttribute('name', 'insitu:item');
+    meta.setAttribute('content', 'book-42');
+    document.head.append(meta);
+    try {
+      start();
+      expect(ofType('view')).toEqual([{ itemId: 'book-42' }]);
+    } finally {
+      meta.remove();
+    }
+  });
+
   it('keeps the page’s own history calls working, results and all', () => {
     start();
     history.pushState({ step: 1 }, '', '/a');
@@ -226,6 +239,24 @@ describe('dwell and scroll depth', () => {
     vi.advanceTimersByTime(50);
     setVisibility('hidden');
     expect(ofType('scroll').map((input) => input.value)).toEqual([0.5, 1]);
+  });
+
+  it('keeps depth in whole hundredths, without float error', () => {
+    setScroll({ scrollHeight: 1_000, innerHeight: 290, scrollY: 0 }); // 0.29 × 100 is 28.999… in floats
+    start();
+    setScroll({ scrollHeight: 3_000, innerHeight: 1_000, scrollY: 1 }); // 0.33366… → 0.33
+    window.dispatchEvent(new Event('scroll'));
+    vi.advanceTimersByTime(50);
+    setVisibility('hidden');
+    expect(ofType('scroll').map((input) => input.value)).toEqual([0.33]);
+    setVisibility('visible');
+  });
+
+  it('starts at the depth first seen, before any scrolling', () => {
+    setScroll({ scrollHeight: 1_000, innerHeight: 290, scrollY: 0 });
+    start();
+    window.dispatchEvent(pageTransition('pagehide'));
+    expect(ofType('scroll').map((input) => input.value)).toEqual([0.29]);
   });
 
   it('takes a page with nothing to scroll as seen whole', () => {

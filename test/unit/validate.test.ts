@@ -69,6 +69,11 @@ describe('toEvent: valid input round trips', () => {
     expect(toEvent('view', {}, { id: 'e', ts: 1 })).toEqual({ id: 'e', type: 'view', ts: 1 });
   });
 
+  it('bounds the page path stamped by the SDK like any string', () => {
+    const event = toEvent('view', undefined, { id: 'e', ts: 1, page: `/${'p'.repeat(5_000)}` }) as InsituEvent;
+    expect(event.page).toHaveLength(MAX_STRING_LENGTH);
+  });
+
   it('leaves out properties set to undefined, as JSON does', () => {
     const event = toEvent('view', { itemId: undefined, props: { a: undefined, b: 1 } }, meta) as InsituEvent;
     expect(event).toEqual({ ...meta, type: 'view', props: { b: 1 } });

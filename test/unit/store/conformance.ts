@@ -106,6 +106,12 @@ export function describeProfileStoreConformance(name: string, makeStore: () => P
       expect(ids(await store.getEvents({ sinceTs: 250, limit: 2 }))).toEqual(['e3', 'e4']);
       expect(await store.getEvents({ limit: 0 })).toEqual([]);
       expect(await store.getEvents({ sinceTs: 600 })).toEqual([]);
+      expect(await store.getEvents({ limit: Infinity })).toHaveLength(5);
+      expect(ids(await store.getEvents({ limit: 1.5 }))).toEqual(['e1']);
+      // A nonsensical query settles: nothing, or an InsituError, never a throw or a hang.
+      const odd = store.getEvents({ sinceTs: Number.NaN });
+      expect(await settles(odd)).not.toBe('hung');
+      await odd.then((list) => expect(list).toEqual([]), (e: unknown) => expect(e).toBeInstanceOf(InsituError));
     });
 
     it('deleteEvents removes exactly the given ids; unknown ids and [] are fine', async () => {
