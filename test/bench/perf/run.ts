@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     const sizes = measureBundles();
     const figures: Figures = {
       loaderGzipBytes: sizes.loaderGzipBytes,
+      mainThreadGzipBytes: sizes.mainThreadGzipBytes,
       firstDecisionWorkerGzipBytes: sizes.firstDecisionWorkerGzipBytes,
       tfjsChunkGzipBytes: sizes.tfjsChunkGzipBytes,
     };
