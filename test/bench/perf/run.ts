@@ -20,6 +20,7 @@ import { DIST, measureBundles } from '../../support/bundle-sizes.js';
 import { BENCH_MOUNTS, serveIsolated } from './bench-page.js';
 import { measureStorage, measureTimings, prepareReturningProfile, type Figures, type Origins } from './measure.js';
 import { FULL_PLAN, THROTTLED_PLAN } from './plans.js';
+import { indexedDbDiskBytes } from './profile-disk.js';
 import { measureQuick, writeBaseline } from './quick.js';
 import { THROTTLED_SUFFIX } from './targets.js';
 import { markdownTable, misses, textTable } from './table.js';
@@ -72,6 +73,11 @@ async function main(): Promise<void> {
     const storageBrowser = await launchPersistent();
     try {
       Object.assign(figures, await measureStorage(storageBrowser.context, server.origin, FULL_PLAN, log));
+      const disk = indexedDbDiskBytes(storageBrowser.userDataDir, server.origin);
+      if (disk) {
+        figures.storageDiskLogBytesAfter100k = disk.logBytes;
+        figures.storageDiskTableBytesAfter100k = disk.tableBytes;
+      }
     } finally {
       await storageBrowser.close();
     }

@@ -31,6 +31,8 @@ export const ROWS: Target[] = [
   { key: 'longTasks', label: 'long tasks from insitu (session)', unit: 'count', max: 0 },
   { key: 'ingestEventsPerSec', label: 'ingest into IndexedDB', unit: 'events/s' },
   { key: 'storageBytesAfter100k', label: 'storage after 100k events', unit: 'B', max: 2 * 1024 * 1024 },
+  { key: 'storageDiskLogBytesAfter100k', label: '  of which LevelDB write-ahead log', unit: 'B' },
+  { key: 'storageDiskTableBytesAfter100k', label: '  of which LevelDB tables', unit: 'B' },
   { key: 'exportJsonBytesAfter100k', label: 'exportData() JSON after 100k', unit: 'B', max: 2 * 1024 * 1024 },
 ];
 
