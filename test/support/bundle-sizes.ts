@@ -21,7 +21,7 @@ export function gzipBytes(file: string): number {
 }
 
 const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[\w*{}\s,$]+from\s*)?["']([^"']+)["']/g;
-// Rolldown (vite 8) writes dynamic specifiers as template literals: import(`./chunk.js`).
+// Vite writes chunk imports with backticks as often as with quotes.
 const DYNAMIC_IMPORT = /\bimport\(\s*["'`]([^"'`]+)["'`]\s*\)/g;
 
 function specifiers(code: string, pattern: RegExp): string[] {
