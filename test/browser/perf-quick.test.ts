@@ -35,7 +35,7 @@ describe('quick performance check', () => {
 
     expect(figures.decideFallbacks, 'decides that fell back to the default instead of reaching the engine').toBe(0);
     expect(figures.coldStartFallbacks, 'cold starts that fell back to the default').toBe(0);
-    const failed = regressions(figures, baseline).map((r) => `${r.key}: ${r.value} is ${r.factor.toFixed(1)}× the baseline ${r.baseline}`);
+    const failed = regressions(figures, baseline).map((r) => `${r.key}: ${r.value} is ${r.factor.toFixed(1)}× worse than the baseline ${r.baseline}`);
     expect(failed, 'gross regressions past the baseline').toEqual([]);
   });
 });

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const chromium = /Chromium ([\d.]+)/.exec(execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? 'unknown';
 
     if (process.argv.includes('--baseline')) {
-      const baseline = writeBaseline(await measureQuick(browser.context, server.origin, log), `Chromium ${chromium}, quick plan, ${new Date().toISOString().slice(0, 10)}`);
+      const baseline = writeBaseline(await measureQuick(browser.context, server.origin, log), `Chromium ${chromium}, quick plan, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
       console.log(JSON.stringify(baseline, null, 2));
       return;
     }
