@@ -49,7 +49,8 @@ export interface BenchApi {
   trackFloor(options: { calls: number; batch: number }): Promise<number[]>;
   decideCost(options: { count: number; size: number }): Promise<Samples>;
   decideFloor(options: { count: number; size: number }): Promise<Samples>;
-  ingest(options: { events: number }): Promise<{ eventsPerSec: number; storedEvents: number }>;
+  /** `windows`: the rate over each successive 10k events. */
+  ingest(options: { events: number }): Promise<{ eventsPerSec: number; windows: number[]; storedEvents: number }>;
   ingestFloor(options: { events: number }): Promise<{ eventsPerSec: number }>;
   storageUsage(): Promise<number>;
   exportBytes(): Promise<{ bytes: number; events: number }>;

@@ -30,6 +30,8 @@ export const ROWS: Target[] = [
   { key: 'coldStartReturningMedianMs', label: 'cold start, returning (10k events)', unit: 'ms', max: 50 },
   { key: 'longTasks', label: 'long tasks from insitu (session)', unit: 'count', max: 0 },
   { key: 'ingestEventsPerSec', label: 'ingest into IndexedDB', unit: 'events/s' },
+  { key: 'ingestEventsPerSecFirst10k', label: '  first 10k events of 100k', unit: 'events/s' },
+  { key: 'ingestEventsPerSecLast10k', label: '  last 10k events of 100k', unit: 'events/s' },
   { key: 'storageBytesAfter100k', label: 'storage after 100k events', unit: 'B', max: 2 * 1024 * 1024 },
   { key: 'storageDiskLogBytesAfter100k', label: '  of which LevelDB write-ahead log', unit: 'B' },
   { key: 'storageDiskTableBytesAfter100k', label: '  of which LevelDB tables', unit: 'B' },

@@ -169,16 +169,26 @@ async function decideFloor({ count, size }) {
   return { samples, fallbacks: 0 };
 }
 
+/** Ingest rates are also reported per window of this many events, to show a rate that drifts as the store fills. */
+const INGEST_WINDOW_EVENTS = 10_000;
+
 /** Events per second from track() until the engine reports them written (flush resolves after the store write). */
 async function ingest({ events }) {
   const started = performance.now();
+  const windows = [];
+  let windowStarted = started;
   for (let i = 0; i < events; i++) {
     client.track(...syntheticEvent(i));
     if ((i + 1) % FLUSH_EVERY_EVENTS === 0) await client.flush();
+    if ((i + 1) % INGEST_WINDOW_EVENTS === 0) {
+      const now = performance.now();
+      windows.push(INGEST_WINDOW_EVENTS / ((now - windowStarted) / 1000));
+      windowStarted = now;
+    }
   }
   await client.flush();
   const seconds = (performance.now() - started) / 1000;
-  return { eventsPerSec: events / seconds, storedEvents: client.status.storedEvents ?? 0 };
+  return { eventsPerSec: events / seconds, windows, storedEvents: client.status.storedEvents ?? 0 };
 }
 
 /**
