@@ -71,11 +71,16 @@ export function textTable(figures: Figures): string {
 }
 
 export function markdownTable(figures: Figures): string {
-  const sections: Array<[string, Cells[]]> = [
-    ['', rows(figures, '')],
-    [' (CPU 4× throttled)', rows(figures, THROTTLED_SUFFIX)],
-  ];
-  const out = ['| figure | value | floor | ratio | target | |', '| --- | ---: | ---: | ---: | ---: | --- |'];
-  for (const [note, r] of sections) for (const cells of r) out.push(`| ${cells[0]}${note} | ${cells.slice(1).join(' | ')} |`);
-  return out.join('\n');
+  const table = (cells: Cells[]) =>
+    ['| figure | value | floor | ratio | target | |', '| --- | ---: | ---: | ---: | ---: | --- |', ...cells.map((c) => `| ${c.join(' | ')} |`)].join('\n');
+  const machine = `Chromium ${figures.chromiumVersion}, ${figures.cpuCores} cores, load average ${figures.loadAverage1mAtStart} at the start, ${String(figures.measuredAt).slice(0, 10)}`;
+  return [
+    `Measured with \`npm run bench\` (${machine}).`,
+    '',
+    table(rows(figures, '')),
+    '',
+    'The timing figures again with the main thread throttled 4× through CDP (Chromium cannot throttle workers, so the worker runs at full speed):',
+    '',
+    table(rows(figures, THROTTLED_SUFFIX)),
+  ].join('\n');
 }
