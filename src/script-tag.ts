@@ -6,7 +6,8 @@
  *   <script src="/insitu.js" data-catalog="/catalog.json" data-consent="pending"
  *           data-collector="/v1/metrics" async></script>
  */
-import { createInsitu } from './client.js';
+import { createClient } from './client.js';
+import type { InlineServiceModule } from './worker-client.js';
 import { applySlots } from './slots.js';
 import type { InsituClient, InsituOptions } from './types.js';
 import type { ConsentValue } from '../worker/types.js';
@@ -82,10 +83,16 @@ function start(): void {
   const global = window as unknown as { insitu?: unknown };
   const existing = global.insitu;
   if (existing !== undefined && !Array.isArray(existing)) return; // a second copy of this file: keep the first
-  const queue: StubQueue & Record<string, unknown> = Array.isArray(existing) ? (existing as StubQueue & Record<string, unknown>) : Object.assign([], {});
+  const queue = (Array.isArray(existing) ? existing : []) as StubQueue & Record<string, unknown>;
   if (queue.client) return; // already started
   const startedAt = queue.t ?? Date.now();
-  const client = createInsitu(optionsFrom(findOwnScript()));
+  const options = optionsFrom(findOwnScript());
+  // An IIFE cannot split code: the inline engine is a separate file beside this one, loaded only when no worker can run.
+  const inlineUrl = String(options.inlineServiceUrl);
+  const client = createClient(options, {
+    loadInline: () => import(/* @vite-ignore */ inlineUrl) as Promise<InlineServiceModule>,
+    defaultWorkerUrl: () => options.workerUrl,
+  });
 
   const run = ([method, args, resolve, reject]: QueuedCall) => {
     try {

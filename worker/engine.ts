@@ -29,6 +29,8 @@ export const TRAIN_EVERY_EVENTS = 20;
 export const MAX_RECENT_DECISIONS = 200;
 /** How often a running engine looks for finished report periods and due retries. */
 export const REPORT_CHECK_INTERVAL_MS = 60_000;
+/** A click or `convert` on the shown item within this window rewards its decision by itself (a session's length). */
+export const ATTRIBUTION_WINDOW_MS = 30 * 60_000;
 
 /** The parts an engine is built from; worker/index.ts supplies the real ones. */
 export interface EngineParts {
@@ -121,6 +123,18 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     gate.putDecision(record);
   }
 
+  /** The decision a click or convert on a shown item answers: named by id, else the newest showing that item. */
+  function attributedDecision(event: InsituEvent): DecisionRecord | undefined {
+    if (event.type !== 'click' && event.type !== 'convert') return undefined;
+    if (event.decisionId) return recentDecisions.get(event.decisionId);
+    if (!event.itemId) return undefined;
+    let found: DecisionRecord | undefined;
+    for (const record of recentDecisions.values()) {
+      if (record.itemId === event.itemId && event.ts - record.ts <= ATTRIBUTION_WINDOW_MS && event.ts >= record.ts) found = record;
+    }
+    return found;
+  }
+
   function trainSoon(): void {
     if (training || learnedSinceTraining < TRAIN_EVERY_EVENTS) return;
     learnedSinceTraining = 0;
@@ -210,6 +224,10 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       personalizer.observe(fresh);
       for (const event of fresh) reporter.observeEvent(event);
       gate.addEvents(fresh);
+      for (const event of fresh) {
+        const record = attributedDecision(event);
+        if (record && record.reward === undefined) engine.reward(record.decisionId, event.type === 'convert' && Number.isFinite(event.value) ? event.value! : 1);
+      }
       learnedSinceTraining += fresh.length;
       persistStateSoon();
       trainSoon();

@@ -6,6 +6,8 @@ import { InsituError, toErrorValue } from './errors.js';
 import { createEngine } from './index.js';
 import { openIdbStore } from './idb-store.js';
 import { timerScheduler } from './timer-scheduler.js';
+import { createFetchTransport } from './fetch-transport.js';
+import { createSeededRandom } from './seeded-random.js';
 import type { Engine, Transport } from './engine-types.js';
 import type { CatalogItem, Decision, DecisionRecord, Priors, ProfileStore } from './types.js';
 import type { Result, WorkerApi, WorkerInitConfig } from './worker-api.js';
@@ -69,7 +71,9 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
           seed: config.seed ?? randomSeed(),
           scheduler: timerScheduler,
           openStore: platform.openStore ?? defaultOpenStore,
-          transport: platform.transport,
+          transport: platform.transport ?? createFetchTransport(),
+          // Report ids and noise must differ between devices: seeded from crypto, apart from the decision seed.
+          reportRandom: createSeededRandom(randomSeed()),
           collectorUrl: config.collectorUrl,
         });
         engine = created;

@@ -1,0 +1,102 @@
+/**
+ * Starts the engine for the page: in a same-origin module worker behind comlink when it can, else
+ * inline on the main thread. A worker that fails to start (404, CSP, a throw at load) is tried
+ * once more, then the engine runs inline; a worker that stops answering later is replaced the
+ * same way. Every call settles: a call to a dead worker rejects at its deadline.
+ */
+import { wrap, releaseProxy, type Remote } from 'comlink';
+import { InsituError } from '../worker/errors.js';
+import type { WorkerApi, WorkerInitConfig } from '../worker/worker-api.js';
+import type { WorkerState } from './types.js';
+
+/** A module worker answers its first call in ~9 ms here; slow phones and cold caches take far longer. Past this it is presumed dead. */
+export const WORKER_START_TIMEOUT_MS = 8_000;
+/** Attempts at a worker before running inline: the first, and one restart. */
+export const WORKER_ATTEMPTS = 2;
+
+export interface InlineServiceModule {
+  createWorkerService(): WorkerApi;
+}
+
+export interface ConnectOptions {
+  workerUrl: string | URL | undefined;
+  loadInline: () => Promise<InlineServiceModule>;
+  init: WorkerInitConfig;
+  /** The worker errored after it was running (uncaught error, failed message). */
+  onWorkerError?: (error: InsituError) => void;
+}
+
+export interface EngineConnection {
+  api: WorkerApi;
+  state: Extract<WorkerState, 'running' | 'inline'>;
+  /** What went wrong on the way (a worker that could not start), for status and onError. */
+  problems: InsituError[];
+  terminate(): void;
+}
+
+function settleWithin<T>(promise: Promise<T>, ms: number, code: InsituError['code'], what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new InsituError(code, `${what} did not answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+async function startWorker(options: ConnectOptions): Promise<EngineConnection> {
+  if (typeof Worker === 'undefined') throw new InsituError('worker_unavailable', 'this page has no Worker');
+  if (!options.workerUrl) throw new InsituError('worker_unavailable', 'no workerUrl');
+  const worker = new Worker(options.workerUrl, { type: 'module', name: 'insitu' });
+  const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
+  const terminate = () => {
+    remote[releaseProxy]();
+    worker.terminate();
+  };
+  // A 404, a CSP refusal or a throw while the module loads arrives as an `error` event, not as a
+  // rejected call: the call would wait forever, so the event must race it.
+  const failed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (event) => {
+      event.preventDefault?.();
+      reject(new InsituError('worker_unavailable', `worker failed to start: ${event.message || 'load error'}`));
+    }, { once: true });
+  });
+  try {
+    const result = await settleWithin(Promise.race([remote.init(options.init), failed]), WORKER_START_TIMEOUT_MS, 'worker_unavailable', 'worker');
+    if (!result.ok && result.error.code === 'worker_unavailable') throw new InsituError('worker_unavailable', result.error.message);
+  } catch (error) {
+    terminate();
+    throw error;
+  }
+  worker.addEventListener('error', (event) => {
+    event.preventDefault?.();
+    options.onWorkerError?.(new InsituError('worker_unavailable', `worker error: ${event.message}`));
+  });
+  worker.addEventListener('messageerror', () => options.onWorkerError?.(new InsituError('worker_unavailable', 'a message could not be read')));
+  return { api: remote as unknown as WorkerApi, state: 'running', problems: [], terminate };
+}
+
+async function startInline(options: ConnectOptions): Promise<EngineConnection> {
+  const { createWorkerService } = await options.loadInline();
+  const api = createWorkerService();
+  await api.init(options.init);
+  return { api, state: 'inline', problems: [], terminate: () => void api.close() };
+}
+
+/** Worker first (with one restart), inline after. Rejects only when even the inline engine cannot load. */
+export async function connectEngine(options: ConnectOptions): Promise<EngineConnection> {
+  const problems: InsituError[] = [];
+  const attempts = typeof Worker === 'undefined' || !options.workerUrl ? 0 : WORKER_ATTEMPTS;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      const connection = await startWorker(options);
+      connection.problems = problems;
+      return connection;
+    } catch (error) {
+      problems.push(error instanceof InsituError ? error : new InsituError('worker_unavailable', String(error)));
+    }
+  }
+  const connection = await startInline(options);
+  connection.problems = problems;
+  return connection;
+}

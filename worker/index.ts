@@ -1,0 +1,18 @@
+/**
+ * `insitu/engine`: the platform-free engine the SDK runs in its worker, and that React Native,
+ * Node tests, benchmarks and outside evaluations run directly. Same seed and inputs → same decisions.
+ */
+import { composeEngine } from './engine.js';
+import { createPersonalizer, isInHoldout } from './decide/index.js';
+import { applyRetention } from './retention.js';
+import type { Engine, EngineOptions } from './engine-types.js';
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  return composeEngine(options, { createPersonalizer, isInHoldout, retain: applyRetention });
+}
+
+export { buildPriors, createPersonalizer, isInHoldout } from './decide/index.js';
+export { createMemoryStore } from './memory-store.js';
+export { InsituError, ERROR_CODES, type ErrorCode } from './errors.js';
+export type * from './types.js';
+export type * from './engine-types.js';
