@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     const timed = async (model: ModelName, build: () => Scorer) => {
       const t0 = performance.now();
       const scorer = build();
-      (await record(measured, model, split, scorer)).seconds += (performance.now() - t0) / 1000;
+      const fitSeconds = (performance.now() - t0) / 1000;
+      (await record(measured, model, split, scorer)).seconds += fitSeconds;
     };
     await timed('random', () => randomScorer(createSeededRandom(seed * 31 + 1)));
     await timed('popularity', () => popularityScorer(split));
