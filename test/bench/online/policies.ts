@@ -1,6 +1,7 @@
 /**
  * The online anchors. Each simulated user gets fresh instances (a device learns alone); the
- * linear ones share one feature map over items: genres, popularity and a bias.
+ * linear ones share one feature map over items: the catalog's item embedding, the item's bias and
+ * a constant (what a site can ship; the user's vector stays unknown).
  */
 import type { RandomSource } from '../../../worker/types.js';
 import { Ridge } from './ridge.js';
@@ -20,15 +21,16 @@ export const RIDGE_LAMBDA = 1;
 /** ε-greedy's exploration share: the textbook 10%. */
 export const EPSILON = 0.1;
 /**
- * LinUCB's confidence multiplier and LinTS's posterior scale. Rewards are clicks with rates of a
- * few percent, so the noise scale is about √(0.05) ≈ 0.2; both are set there, not at the 1.0
- * that suits unit-variance rewards (a sweep over 0.05..1 puts the best of each at 0.1–0.3).
+ * LinUCB's confidence multiplier and LinTS's posterior scale. Rewards are clicks at a few percent,
+ * so the noise scale is far below 1. Swept on the stationary scenario (50 devices): LinUCB regret
+ * 13.9, 13.8, 12.8, 12.9, 15.6 for α = 0.05, 0.1, 0.2, 0.5, 1; LinTS 16.0, 15.9, 18.3, 34.7, 68.3
+ * for the same scales. Each anchor runs at its best.
  */
 export const LINUCB_ALPHA = 0.2;
-export const LINTS_SCALE = 0.2;
+export const LINTS_SCALE = 0.1;
 
 export function itemFeatures(world: World): Float64Array[] {
-  return world.itemGenres.map((genres, item) => Float64Array.from([...genres, world.itemPopularity[item]!, 1]));
+  return world.itemVectors.map((vector, item) => Float64Array.from([...vector, world.itemBias[item]!, 1]));
 }
 
 export function randomPolicy(random: RandomSource): OnlinePolicy {

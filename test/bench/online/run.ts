@@ -10,26 +10,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MOVIELENS_DIR, loadMovieLens, missingMovieLensFiles, movieCatalog } from '../quality/movielens.js';
 import { epsilonGreedyPolicy, itemFeatures, linTsPolicy, linUcbPolicy, popularityPolicy, randomPolicy, type PolicyFactory } from './policies.js';
-import { SCENARIOS, sampleUsers, simulate, type ScenarioName, type ScenarioResult, type SimulationSettings } from './simulate.js';
-import { fitWorld } from './world.js';
+import { SCENARIOS, sampleUsers, simulate, type ScenarioName, type ScenarioResult } from './simulate.js';
+import { SETTINGS } from './settings.js';
+import { FACTORS, fitWorld, type World } from './world.js';
 
-export const SETTINGS: SimulationSettings = {
-  users: 100,
-  rounds: 1_000,
-  candidates: 10,
-  poolSize: 200,
-  driftAt: 500,
-  churnEvery: 50,
-  churnShare: 0.1,
-  delay: 50,
-  seed: 1,
-};
 /** Pre-drift level: mean regret over this many rounds just before the drift. */
 const BASELINE_ROUNDS = 100;
 /** Recovery is judged on a moving window of this many rounds (mean over users). */
 const RECOVERY_WINDOW = 50;
 /** Recovered: the window's regret is back within 10% of random's regret above the pre-drift level. */
 const RECOVERY_TOLERANCE = 0.1;
+const LEARNING = new Set(['epsilon-greedy', 'linucb', 'lints', 'insitu']);
 const RESULTS_PATH = resolve(import.meta.dirname, '../../../bench-results/online.json');
 
 async function main(): Promise<void> {
@@ -66,9 +57,9 @@ async function main(): Promise<void> {
     }
   }
   const summary = summarize(results);
-  print(world.coefficients, summary);
+  print(world, summary);
   mkdirSync(dirname(RESULTS_PATH), { recursive: true });
-  writeFileSync(RESULTS_PATH, `${JSON.stringify({ generatedAt: new Date().toISOString(), settings: SETTINGS, groundTruth: world.coefficients, scenarios: summary, runtimeSeconds: (performance.now() - started) / 1000 }, null, 2)}\n`);
+  writeFileSync(RESULTS_PATH, `${JSON.stringify({ generatedAt: new Date().toISOString(), settings: SETTINGS, groundTruth: describeWorld(world), scenarios: summary, runtimeSeconds: (performance.now() - started) / 1000 }, null, 2)}\n`);
   console.log(`wrote ${RESULTS_PATH} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
@@ -95,7 +86,8 @@ function summarize(results: Record<string, Record<string, ScenarioResult & { sec
       };
       if ((scenario as ScenarioName) === 'drift') {
         row.regretAfterDrift = sum(r.regretByRound, SETTINGS.driftAt, SETTINGS.rounds);
-        row.roundsToRecover = roundsToRecover(r.regretByRound, randomLevel);
+        // Only a learner can recover; random and popularity do not look at feedback at all.
+        if (LEARNING.has(policy)) row.roundsToRecover = roundsToRecover(r.regretByRound, randomLevel);
       }
       return row;
     });
@@ -112,18 +104,25 @@ function roundsToRecover(regret: Float64Array, randomLevel: number): number | nu
   return null;
 }
 
-function print(coefficients: { intercept: number; taste: number; popularity: number }, summary: Record<string, Row[]>): void {
+function describeWorld(world: World) {
+  let sum = 0;
+  for (let u = 0; u < world.users; u++) for (const p of world.clickProbabilities(u)) sum += p;
+  return { model: `logistic matrix factorization, ${FACTORS} factors, fitted on every rating`, meanClickProbability: sum / (world.users * world.items) };
+}
+
+function print(world: World, summary: Record<string, Row[]>): void {
   const s = SETTINGS;
+  const truth = describeWorld(world);
   console.log(
     `\nOnline simulator over MovieLens-100K (${s.users} users × ${s.rounds} rounds, ${s.candidates} candidates from a pool of ${s.poolSize}); ` +
-      `ground truth logit = ${coefficients.intercept.toFixed(2)} + ${coefficients.taste.toFixed(2)}·taste match + ${coefficients.popularity.toFixed(2)}·popularity + N(0, 0.5²)`,
+      `ground truth: ${truth.model}; mean click probability ${truth.meanClickProbability.toFixed(3)}`,
   );
   for (const [scenario, rows] of Object.entries(summary)) {
     const note = scenario === 'drift' ? ` (taste switches at round ${s.driftAt})` : scenario === 'churn' ? ` (${s.churnShare * 100}% of the pool replaced every ${s.churnEvery} rounds)` : scenario === 'delayed' ? ` (feedback ${s.delay} rounds late)` : '';
     console.log(`\n${scenario}${note}`);
     console.log(`policy            regret   CTR     ${scenario === 'drift' ? 'regret after drift  rounds to recover' : ''}`);
     for (const row of rows) {
-      const drift = row.regretAfterDrift === undefined ? '' : `${row.regretAfterDrift.toFixed(1).padStart(8)}            ${row.roundsToRecover === null ? 'never' : String(row.roundsToRecover)}`;
+      const drift = row.regretAfterDrift === undefined ? '' : `${row.regretAfterDrift.toFixed(1).padStart(8)}            ${row.roundsToRecover === undefined ? 'n/a' : row.roundsToRecover === null ? 'never' : String(row.roundsToRecover)}`;
       console.log(`${row.policy.padEnd(16)}  ${row.cumulativeRegret.toFixed(1).padStart(6)}   ${row.ctr.toFixed(4)}  ${drift}`);
     }
   }

@@ -38,7 +38,7 @@ export interface ScenarioResult {
 /** Simulated users: a seeded sample of the data set's users. */
 export function sampleUsers(world: World, settings: SimulationSettings): number[] {
   const random = createSeededRandom(settings.seed);
-  const all = world.tastes.map((_, u) => u);
+  const all = world.userVectors.map((_, u) => u);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(random.next() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];
@@ -46,24 +46,20 @@ export function sampleUsers(world: World, settings: SimulationSettings): number[
   return all.slice(0, settings.users);
 }
 
-/** The user whose taste is least like this one's: the drift target. */
-function mostDifferentUser(world: World, user: number): number {
-  let best = user;
-  let lowest = Infinity;
-  world.tastes.forEach((taste, other) => {
-    const similarity = dot(taste, world.tastes[user]!);
-    if (similarity < lowest) {
-      lowest = similarity;
-      best = other;
-    }
-  });
-  return best;
+/**
+ * The drift target: a user drawn at random among those whose taste vector points away from this
+ * one's (negative cosine), so what was learned before the drift now misleads.
+ */
+function driftTarget(world: World, user: number, random: { next(): number }): number {
+  const v = world.userVectors[user]!;
+  const opposite = world.userVectors.flatMap((other, index) => (dot(other, v) < 0 ? [index] : []));
+  return opposite.length ? opposite[Math.floor(random.next() * opposite.length)]! : user;
 }
 
 export async function simulate(world: World, scenario: ScenarioName, users: readonly number[], makePolicy: PolicyFactory, settings: SimulationSettings): Promise<ScenarioResult> {
   const regretByRound = new Float64Array(settings.rounds);
   const clicksByRound = new Float64Array(settings.rounds);
-  const items = world.itemGenres.length;
+  const items = world.items;
   for (const user of users) {
     const environment = createSeededRandom(settings.seed * 7_919 + user);
     const policy = await makePolicy(user, createSeededRandom(settings.seed * 104_729 + user));
@@ -71,10 +67,11 @@ export async function simulate(world: World, scenario: ScenarioName, users: read
     const pool = order.slice(0, settings.poolSize);
     let nextFresh = settings.poolSize;
     let tasteOwner = user;
+    const driftTo = driftTarget(world, user, environment);
     const pending: Array<{ due: number; round: number; item: number; reward: number }> = [];
     const delay = scenario === 'delayed' ? settings.delay : 0;
     for (let round = 0; round < settings.rounds; round++) {
-      if (scenario === 'drift' && round === settings.driftAt) tasteOwner = mostDifferentUser(world, user);
+      if (scenario === 'drift' && round === settings.driftAt) tasteOwner = driftTo;
       if (scenario === 'churn' && round > 0 && round % settings.churnEvery === 0) {
         const replaced = Math.round(settings.poolSize * settings.churnShare);
         pool.splice(0, replaced, ...order.slice(nextFresh, nextFresh + replaced));
@@ -85,13 +82,13 @@ export async function simulate(world: World, scenario: ScenarioName, users: read
         policy.learn(feedback.round, feedback.item, feedback.reward);
       }
       const candidates = pickDistinct(pool, settings.candidates, environment);
-      const taste = world.tastes[tasteOwner]!;
+      const truth = world.clickProbabilities(tasteOwner);
       const clickDraw = environment.next();
       const chosen = policy.choose(candidates, round);
       if (!candidates.includes(chosen)) throw new Error(`policy chose ${chosen}, not a candidate`);
       let best = 0;
-      for (const item of candidates) best = Math.max(best, world.clickProbability(taste, tasteOwner, item));
-      const p = world.clickProbability(taste, tasteOwner, chosen);
+      for (const item of candidates) best = Math.max(best, truth[item]!);
+      const p = truth[chosen]!;
       const reward = clickDraw < p ? 1 : 0;
       regretByRound[round]! += (best - p) / users.length;
       clicksByRound[round]! += reward / users.length;
