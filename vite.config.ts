@@ -4,9 +4,9 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import pkg from './package.json' with { type: 'json' };
 
 /**
- * One config, one build per surface (selected with `--mode`), driven by scripts/build.mjs:
+ * One config, one build per surface (selected with `--mode`), run in turn by `npm run build`:
  * - `lib`:    ESM entries for bundler users (`insitu`, `insitu/engine`); dependencies external.
- * - `worker`: the same-origin module worker and the inline-engine module for browsers, fully
+ * - `worker`: the same-origin module worker, the script tag's runtime and the bundled ESM entry, fully
  *             bundled; tfjs is split into a lazily loaded chunk, never on the first-decision path.
  * - `script`: the script-tag loader as one IIFE file (`dist/insitu.js`).
  * Without a mode it is the vitest config (projects `unit` and `browser`; `npm test` runs both).
@@ -37,7 +37,8 @@ const builds: Record<string, UserConfig> = {
       rollupOptions: {
         input: {
           'insitu-worker': resolve(root, 'worker/worker.ts'),
-          'insitu-inline': resolve(root, 'worker/worker-service.ts'),
+          // The script tag's runtime, imported by the small loader dist/insitu.js.
+          'insitu-runtime': resolve(root, 'src/script-runtime.ts'),
           // The npm entry with its dependencies bundled: for pages without a bundler (tests, demo).
           'insitu.esm': resolve(root, 'src/index.ts'),
         },
