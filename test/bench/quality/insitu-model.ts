@@ -31,7 +31,9 @@ export function createInsituBench(data: MovieLens, split: Split, catalog: Catalo
     priors,
     scorer: (historyLimit) => async (user, scores) => {
       const { train, trainTs } = split.users[user]!;
-      const engine = createEngine({ catalog, priors, seed: split.seed * 1_000_003 + user });
+      // No holdout arm: a held-out device ranks by the non-personalized default, and the
+      // benchmark measures the personalized ranking on every user.
+      const engine = createEngine({ catalog, priors, seed: split.seed * 1_000_003 + user, holdoutFraction: 0 });
       await engine.ready;
       const start = historyLimit === undefined ? 0 : Math.max(0, train.length - historyLimit);
       const events: InsituEvent[] = [];
