@@ -61,7 +61,7 @@ function toyWorld(): World {
   };
 }
 
-const settings: SimulationSettings = { users: 4, rounds: 200, candidates: 5, poolSize: 12, driftAt: 100, churnEvery: 20, churnShare: 0.25, delay: 7, seed: 3 };
+const settings: SimulationSettings = { users: 4, rounds: 200, candidates: 5, poolSize: 12, driftAt: 100, churnEvery: 20, churnShare: 0.25, delay: 7, seed: 3, consumeOnClick: false };
 
 describe('simulate', () => {
   const world = toyWorld();
@@ -85,6 +85,26 @@ describe('simulate', () => {
     const naive = await simulate(world, 'stationary', users, first, settings);
     const learned = await simulate(world, 'stationary', users, () => linUcbPolicy(features), settings);
     expect(sum(learned.regretByRound)).toBeLessThan(sum(naive.regretByRound) / 2);
+  });
+
+  it('with consumption, a clicked item is never offered again to that user', async () => {
+    const offered: number[][] = [];
+    const clicked = new Set<number>();
+    let lastChoice = -1;
+    const watcher = (): OnlinePolicy => ({
+      choose: (candidates) => {
+        offered.push([...candidates]);
+        for (const item of candidates) expect(clicked.has(item)).toBe(false);
+        return (lastChoice = candidates[0]!);
+      },
+      learn: (_round, item, reward) => {
+        expect(item).toBe(lastChoice);
+        if (reward) clicked.add(item);
+      },
+    });
+    await simulate(world, 'stationary', [0], watcher, { ...settings, consumeOnClick: true });
+    expect(clicked.size).toBeGreaterThan(5);
+    expect(offered.length).toBe(settings.rounds);
   });
 
   it('delivers feedback exactly `delay` rounds late in the delayed scenario', async () => {

@@ -20,7 +20,7 @@ const BASELINE_ROUNDS = 100;
 const RECOVERY_WINDOW = 50;
 /** Recovered: the window's regret is back within 10% of random's regret above the pre-drift level. */
 const RECOVERY_TOLERANCE = 0.1;
-const LEARNING = new Set(['epsilon-greedy', 'linucb', 'lints', 'insitu']);
+const LEARNING = new Set(['epsilon-greedy', 'linucb', 'lints', 'insitu', 'insitu-daily']);
 const RESULTS_PATH = resolve(import.meta.dirname, '../../../bench-results/online.json');
 
 async function main(): Promise<void> {
@@ -41,8 +41,10 @@ async function main(): Promise<void> {
     lints: (_user, random) => linTsPolicy(features, random),
   };
   try {
-    const { insituPolicyFactory } = await import('./insitu-policy.js');
-    policies.insitu = insituPolicyFactory(data, movieCatalog(data));
+    const { DAILY_ROUND_MS, insituPolicyFactory } = await import('./insitu-policy.js');
+    const catalog = movieCatalog(data).map((item, i) => ({ ...item, embedding: Array.from(features[i]!.subarray(0, -1)) }));
+    policies.insitu = insituPolicyFactory(data, catalog);
+    policies['insitu-daily'] = insituPolicyFactory(data, catalog, DAILY_ROUND_MS);
   } catch (error) {
     console.log(`insitu row skipped: the engine does not load yet (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
   }

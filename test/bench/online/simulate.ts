@@ -25,6 +25,11 @@ export interface SimulationSettings {
   churnShare: number;
   /** Delayed: feedback reaches the policy this many rounds after the decision. */
   delay: number;
+  /**
+   * A clicked item leaves this user's shelf (replaced by a new one): the ground truth is "rated
+   * this movie", something done once, and a placement does not offer what was just taken.
+   */
+  consumeOnClick: boolean;
   seed: number;
 }
 
@@ -74,8 +79,9 @@ export async function simulate(world: World, scenario: ScenarioName, users: read
       if (scenario === 'drift' && round === settings.driftAt) tasteOwner = driftTo;
       if (scenario === 'churn' && round > 0 && round % settings.churnEvery === 0) {
         const replaced = Math.round(settings.poolSize * settings.churnShare);
-        pool.splice(0, replaced, ...order.slice(nextFresh, nextFresh + replaced));
-        nextFresh += replaced;
+        const fresh = order.slice(nextFresh, nextFresh + replaced);
+        pool.splice(0, fresh.length, ...fresh);
+        nextFresh += fresh.length;
       }
       while (pending.length && pending[0]!.due <= round) {
         const feedback = pending.shift()!;
@@ -92,6 +98,11 @@ export async function simulate(world: World, scenario: ScenarioName, users: read
       const reward = clickDraw < p ? 1 : 0;
       regretByRound[round]! += (best - p) / users.length;
       clicksByRound[round]! += reward / users.length;
+      if (reward && settings.consumeOnClick) {
+        const at = pool.indexOf(chosen);
+        if (nextFresh < order.length) pool[at] = order[nextFresh++]!;
+        else pool.splice(at, 1);
+      }
       pending.push({ due: round + delay, round, item: chosen, reward });
       if (delay === 0) {
         const feedback = pending.shift()!;
