@@ -87,7 +87,8 @@ async function main(): Promise<void> {
     console.log(`seed ${seed} done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
 
-  const results = summarize(data, measured, cuts);
+  const latency = typeof insitu === 'string' ? null : await (await import('./latency.js')).measureDecideLatency(leaveLastOut(data, SEEDS[0]!), movieCatalog(data));
+  const results = { ...summarize(data, measured, cuts), latency };
   printTable(results);
   mkdirSync(dirname(RESULTS_PATH), { recursive: true });
   writeFileSync(RESULTS_PATH, `${JSON.stringify({ ...results, runtimeSeconds: (performance.now() - started) / 1000 }, null, 2)}\n`);
@@ -141,7 +142,7 @@ function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Ma
   };
 }
 
-function printTable(results: ReturnType<typeof summarize>): void {
+function printTable(results: ReturnType<typeof summarize> & { latency: Array<{ candidates: number; p50Ms: number; p99Ms: number }> | null }): void {
   const ml = results.movielens;
   console.log(`\nMovieLens-100K, ${ml.protocol}; ${ml.users} users, ${ml.items} items; mean over seeds ${ml.seeds.join(', ')}`);
   console.log('model         HR@10   NDCG@10   HR@10 per seed            time');
@@ -153,6 +154,9 @@ function printTable(results: ReturnType<typeof summarize>): void {
   if (ml.insituMinusPopularity) console.log(`insitu − popularity, HR@10 (paired bootstrap over users, 95%): ${interval(ml.insituMinusPopularity)}`);
   for (const cut of ml.historyCuts) {
     console.log(`insitu, last ${String(cut.events).padStart(2)} events (seed ${cut.seeds.join(', ')}): HR@10 ${cut.hr10.toFixed(4)}  NDCG@10 ${cut.ndcg10.toFixed(4)}  − popularity ${interval(cut.minusPopularity)}`);
+  }
+  for (const row of results.latency ?? []) {
+    console.log(`engine decide(), ${String(row.candidates).padStart(3)} candidates: p50 ${row.p50Ms.toFixed(3)} ms, p99 ${row.p99Ms.toFixed(3)} ms`);
   }
 }
 
