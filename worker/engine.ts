@@ -181,7 +181,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       gate.putState('device', { deviceId } satisfies DeviceRecord);
     }
     // Events seen while pending were learned in memory; rebuild on top of the stored state.
-    const pending = (await gate.exportAll()).memory;
+    const pending = gate.memoryEvents();
     personalizer = makePersonalizer();
     if (loaded.state.model !== undefined) {
       try {

@@ -14,7 +14,7 @@ import { backgroundVector, buildFeatureSpace, featureIndex, featureKey, type Fea
 import { Learner } from './learner.js';
 import { indexPriors, validatePriors, type PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
-import { defaultScore, personalizedScore, type ScoringState } from './scorer.js';
+import { defaultScore, rankingScore, type ScoringState } from './scorer.js';
 import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, type PersonalizerStateBody, type StoredDecision } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
@@ -214,7 +214,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
     rank(request) {
       checkCandidates(request);
       syncConsent();
-      const score = options.inHoldout ? defaultScore : personalizedScore;
+      const score = options.inHoldout ? defaultScore : rankingScore;
       const ranked = request.candidates.map((itemId, order) => ({ itemId, score: score(parts, parts.catalog.indexOf.get(itemId) ?? -1), order }));
       ranked.sort((a, b) => b.score - a.score || a.order - b.order);
       const k = request.k === undefined ? ranked.length : Math.max(0, Math.floor(request.k));
