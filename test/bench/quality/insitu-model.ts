@@ -22,18 +22,27 @@ export interface InsituBench {
   scorer(historyLimit?: number): Scorer;
 }
 
-export function createInsituBench(data: MovieLens, split: Split, catalog: CatalogItem[]): InsituBench {
+export interface InsituBenchOptions {
+  /** Priors to ship instead of buildPriors over the training split (e.g. built from noised reports). */
+  priors?: Priors;
+  /** Diversity weight for the shelf (0: pure relevance, the default). */
+  diversity?: number;
+  /** Sees each user's top-10 shelf (for intra-list diversity). */
+  onShelf?: (itemIds: string[]) => void;
+}
+
+export function createInsituBench(data: MovieLens, split: Split, catalog: CatalogItem[], options: InsituBenchOptions = {}): InsituBench {
   const ids = data.movies.map((m) => m.id);
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const histories = split.users.map(({ train }) => Array.from(train, (item) => ids[item] as string));
-  const priors = buildPriors(histories);
+  const priors = options.priors ?? buildPriors(histories);
   return {
     priors,
     scorer: (historyLimit) => async (user, scores) => {
       const { train, trainTs } = split.users[user]!;
       // No holdout arm: a held-out device ranks by the non-personalized default, and the
       // benchmark measures the personalized ranking on every user.
-      const engine = createEngine({ catalog, priors, seed: split.seed * 1_000_003 + user, holdoutFraction: 0 });
+      const engine = createEngine({ catalog, priors, seed: split.seed * 1_000_003 + user, holdoutFraction: 0, ...(options.diversity ? { diversity: options.diversity } : {}) });
       await engine.ready;
       const start = historyLimit === undefined ? 0 : Math.max(0, train.length - historyLimit);
       const events: InsituEvent[] = [];
@@ -44,6 +53,7 @@ export function createInsituBench(data: MovieLens, split: Split, catalog: Catalo
       const seen = new Set(train);
       const candidates = ids.filter((_, i) => !seen.has(i));
       const ranked = engine.rank({ placement: BENCH_PLACEMENT, candidates, k: CUTOFF });
+      options.onShelf?.(ranked.map((entry) => entry.itemId));
       // Only the order of the top ten matters to HR@10 and NDCG@10; everything else ties below.
       scores.fill(-Infinity);
       ranked.forEach((entry, position) => {

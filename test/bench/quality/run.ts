@@ -4,6 +4,8 @@
  * history cut short. Prints a table and writes bench-results/quality.json (git-ignored).
  * Without the data it says which data set is missing and exits 0.
  */
+import { simulatePriorsFromHistories } from '../../../demo/collector/simulate.js';
+import { intraListDiversity, tagJaccardSimilarity } from '../../../worker/diversity.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createSeededRandom } from '../../../worker/seeded-random.js';
@@ -21,6 +23,10 @@ export const HISTORY_CUTS = [1, 3, 5, 10, 20];
  * against popularity is paired on that same split.
  */
 export const HISTORY_CUT_SEEDS = SEEDS.slice(0, 1);
+/** Priors built from the training users' noised reports (demo/collector), at these per-report ε: the privacy cost as a number. */
+export const REPORT_EPSILONS = [Number.POSITIVE_INFINITY, 8, 2, 1];
+/** The diversity weight of the diversity row (issue 9): the accuracy it costs and the variety it buys. */
+export const DIVERSITY_WEIGHT = 0.3;
 const RESULTS_PATH = resolve(import.meta.dirname, '../../../bench-results/quality.json');
 const MODELS = ['random', 'popularity', 'own-content', 'itemknn', 'ease', 'insitu'] as const;
 type ModelName = (typeof MODELS)[number];
@@ -53,6 +59,9 @@ async function main(): Promise<void> {
 
   const measured = new Map<ModelName, Measured>();
   const cuts = new Map<number, Measured>();
+  const fromReports = new Map<number, Measured>();
+  const diversityRows = new Map<number, Measured>();
+  const diversityIld = new Map<number, number>();
   const record = async (into: Map<unknown, Measured>, key: unknown, split: Split, scorer: Scorer) => {
     const t0 = performance.now();
     // The same tie-break stream for every model on a split, so no model gets luckier draws.
@@ -82,13 +91,29 @@ async function main(): Promise<void> {
     if (typeof insitu !== 'string') {
       const bench = insitu.createInsituBench(data, split, movieCatalog(data));
       await timed('insitu', () => bench.scorer());
-      if (HISTORY_CUT_SEEDS.includes(seed)) for (const events of HISTORY_CUTS) await record(cuts, events, split, bench.scorer(events));
+      if (HISTORY_CUT_SEEDS.includes(seed)) {
+        for (const events of HISTORY_CUTS) await record(cuts, events, split, bench.scorer(events));
+        const histories = split.users.map(({ train }) => Array.from(train, (item) => data.movies[item]!.id));
+        const ids = data.movies.map((m) => m.id);
+        for (const epsilon of REPORT_EPSILONS) {
+          const priors = simulatePriorsFromHistories(histories, ids, epsilon, seed);
+          await record(fromReports, epsilon, split, insitu.createInsituBench(data, split, movieCatalog(data), { priors }).scorer());
+        }
+        for (const weight of [0, DIVERSITY_WEIGHT]) {
+          const lists: number[] = [];
+          const catalog = movieCatalog(data);
+          const similarity = tagJaccardSimilarity(new Map(catalog.map((item) => [item.id, item])));
+          const onShelf = (ids: string[]) => void lists.push(intraListDiversity(ids, similarity));
+          await record(diversityRows, weight, split, insitu.createInsituBench(data, split, catalog, { diversity: weight, onShelf }).scorer());
+          diversityIld.set(weight, mean(lists));
+        }
+      }
     }
     console.log(`seed ${seed} done (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
 
   const latency = typeof insitu === 'string' ? null : await (await import('./latency.js')).measureDecideLatency(leaveLastOut(data, SEEDS[0]!), movieCatalog(data));
-  const results = { ...summarize(data, measured, cuts), latency };
+  const results = { ...summarize(data, measured, cuts, fromReports, diversityRows, diversityIld), latency };
   printTable(results);
   mkdirSync(dirname(RESULTS_PATH), { recursive: true });
   writeFileSync(RESULTS_PATH, `${JSON.stringify({ ...results, runtimeSeconds: (performance.now() - started) / 1000 }, null, 2)}\n`);
@@ -102,7 +127,7 @@ function perUserMean(runs: UserMetrics[], metric: keyof UserMetrics): Float64Arr
   return out;
 }
 
-function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Map<number, Measured>) {
+function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Map<number, Measured>, fromReports: Map<number, Measured>, diversityRows: Map<number, Measured>, diversityIld: Map<number, number>) {
   const random = createSeededRandom(20_191_124);
   const popularity = measured.get('popularity')!;
   const popularityHits = perUserMean(popularity.perSeed, 'hit');
@@ -138,6 +163,20 @@ function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Ma
         ndcg10: mean(entry.perSeed.map((m) => mean(m.ndcg))),
         minusPopularity: versusPopularity(entry.perSeed),
       })),
+      insituWithPriorsFromReports: [...fromReports].map(([epsilon, entry]) => ({
+        epsilon: Number.isFinite(epsilon) ? epsilon : 'infinity',
+        seeds: HISTORY_CUT_SEEDS,
+        hr10: mean(entry.perSeed.map((m) => mean(m.hit))),
+        ndcg10: mean(entry.perSeed.map((m) => mean(m.ndcg))),
+        minusPopularity: versusPopularity(entry.perSeed),
+      })),
+      insituWithDiversity: [...diversityRows].map(([weight, entry]) => ({
+        diversity: weight,
+        seeds: HISTORY_CUT_SEEDS,
+        hr10: mean(entry.perSeed.map((m) => mean(m.hit))),
+        ndcg10: mean(entry.perSeed.map((m) => mean(m.ndcg))),
+        intraListDiversity: diversityIld.get(weight) ?? null,
+      })),
     },
   };
 }
@@ -154,6 +193,12 @@ function printTable(results: ReturnType<typeof summarize> & { latency: Array<{ c
   if (ml.insituMinusPopularity) console.log(`insitu − popularity, HR@10 (paired bootstrap over users, 95%): ${interval(ml.insituMinusPopularity)}`);
   for (const cut of ml.historyCuts) {
     console.log(`insitu, last ${String(cut.events).padStart(2)} events (seed ${cut.seeds.join(', ')}): HR@10 ${cut.hr10.toFixed(4)}  NDCG@10 ${cut.ndcg10.toFixed(4)}  − popularity ${interval(cut.minusPopularity)}`);
+  }
+  for (const row of ml.insituWithPriorsFromReports) {
+    console.log(`insitu, priors from reports at ε=${String(row.epsilon).padEnd(8)} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  − popularity ${interval(row.minusPopularity)}`);
+  }
+  for (const row of ml.insituWithDiversity) {
+    console.log(`insitu, diversity ${row.diversity} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  intra-list diversity (genres) ${row.intraListDiversity?.toFixed(3)}`);
   }
   for (const row of results.latency ?? []) {
     console.log(`engine decide(), ${String(row.candidates).padStart(3)} candidates: p50 ${row.p50Ms.toFixed(3)} ms, p99 ${row.p99Ms.toFixed(3)} ms`);
