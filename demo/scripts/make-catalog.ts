@@ -2,6 +2,7 @@
  * Builds the demo bookshop's data from goodbooks-10k (CC BY-SA 4.0) in ../shared/data:
  *   demo/site/data/books.json     the catalog (insitu CatalogItem fields plus what the shop displays)
  *   demo/site/data/priors.json    catalog priors in the engine's format, from public aggregate counts
+ *   demo/site/data/shelves.json   the shelves (tags) the shop lists, with labels and counts
  *   demo/site/data/ATTRIBUTION.md source, license and what was changed
  *
  *   npx tsx demo/scripts/make-catalog.ts
@@ -115,16 +116,21 @@ function eraShelf(year: number | undefined): string | undefined {
   return '21st-century';
 }
 
-function shelvesFor(row: SourceRow, series: string | undefined, vocabulary: Set<string>): string[] {
+function seriesShelf(series: string | undefined): string | undefined {
+  return series ? slug(series.replace(/\s*#.*$/, '')) : undefined;
+}
+
+function shelvesFor(row: SourceRow, series: string | undefined, vocabulary: Set<string>, sharedSeries: Set<string>): string[] {
   const author = row.authors[0] ?? '';
   const assigned = BOOK_SHELVES[row.bookId] ?? AUTHOR_SHELVES[author];
   if (!assigned) throw new Error(`no shelves for "${author}" (book ${row.bookId}): add them to book-genres.ts`);
   const shelves = assigned.split(/\s+/).filter(Boolean);
   const era = eraShelf(row.year);
   if (era) shelves.push(era);
-  // A series becomes a shelf only where Goodreads readers made it one (e.g. harry-potter).
-  const seriesShelf = series ? slug(series.replace(/\s*#.*$/, '')) : undefined;
-  if (seriesShelf && vocabulary.has(seriesShelf)) shelves.push(seriesShelf);
+  // A series becomes a shelf only where Goodreads readers made it one (e.g. harry-potter), and only
+  // when the shop stocks more than one of its books (a one-book shelf links nothing).
+  const shelf = seriesShelf(series);
+  if (shelf && vocabulary.has(shelf) && sharedSeries.has(shelf)) shelves.push(shelf);
   for (const shelf of shelves) {
     if (!vocabulary.has(shelf)) throw new Error(`"${shelf}" (book ${row.bookId}) is not a shelf name in tags.csv`);
   }
@@ -141,9 +147,15 @@ export function buildBooks(rows: SourceRow[], vocabulary: Set<string>): Book[] {
     .filter((row) => ENGLISH.has(row.language) && !SKIPPED_BOOK_IDS.has(row.bookId) && row.title && row.authors.length)
     .sort((a, b) => b.ratingsCount - a.ratingsCount || a.bookId - b.bookId)
     .slice(0, CATALOG_SIZE);
+  const seriesCounts = new Map<string, number>();
+  for (const row of chosen) {
+    const shelf = seriesShelf(splitSeries(row.title).series);
+    if (shelf) seriesCounts.set(shelf, (seriesCounts.get(shelf) ?? 0) + 1);
+  }
+  const sharedSeries = new Set([...seriesCounts].filter(([, n]) => n > 1).map(([shelf]) => shelf));
   return chosen.map((row) => {
     const { title, series } = splitSeries(row.title);
-    const tags = shelvesFor(row, series, vocabulary);
+    const tags = shelvesFor(row, series, vocabulary, sharedSeries);
     const author = row.authors[0]!;
     const sensitive = tags.map((tag) => SENSITIVE_SHELVES[tag]).find(Boolean);
     const year = displayYear(row.year);
@@ -194,6 +206,42 @@ export function buildPriors(books: Book[]): { version: 1; popularity: Record<str
   return { version: 1, popularity, neighbours };
 }
 
+/** How a shelf name reads in the shop, where capitalizing it is not enough. */
+const SHELF_LABELS: Record<string, string> = {
+  childrens: "Children's",
+  'chick-lit': 'Chick lit',
+  'non-fiction': 'Non-fiction',
+  'new-adult': 'New adult',
+  'graphic-novels': 'Graphic novels',
+  'self-help': 'Self-help',
+  'true-crime': 'True crime',
+  'harry-potter': 'Harry Potter',
+  'the-hunger-games': 'The Hunger Games',
+};
+const ERA_SHELVES = new Set(['19th-century', '20th-century', '21st-century']);
+
+export interface Shelf {
+  tag: string;
+  label: string;
+  count: number;
+  kind: 'genre' | 'era' | 'series';
+}
+
+/** The shelves the shop lists, most stocked first: genres, then centuries, then series. */
+export function buildShelves(books: Book[]): Shelf[] {
+  const counts = new Map<string, number>();
+  for (const book of books) for (const tag of book.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  const seriesShelves = new Set(books.flatMap((book) => seriesShelf(book.series) ?? []));
+  const order = { genre: 0, era: 1, series: 2 };
+  return [...counts]
+    .map(([tag, count]): Shelf => {
+      const kind = ERA_SHELVES.has(tag) ? 'era' : seriesShelves.has(tag) ? 'series' : 'genre';
+      const label = SHELF_LABELS[tag] ?? (tag.charAt(0).toUpperCase() + tag.slice(1)).replace(/-/g, ' ');
+      return { tag, label, count, kind };
+    })
+    .sort((a, b) => order[a.kind] - order[b.kind] || b.count - a.count || a.tag.localeCompare(b.tag));
+}
+
 const ATTRIBUTION = (count: number) => `# Attribution
 
 \`books.json\` and \`priors.json\` are derived from **goodbooks-10k** by Zygmunt Zając
@@ -201,7 +249,7 @@ const ATTRIBUTION = (count: number) => `# Attribution
 licensed under the Creative Commons Attribution-ShareAlike 4.0 International License
 (https://creativecommons.org/licenses/by-sa/4.0/). goodbooks-10k was compiled from Goodreads data.
 
-These two files are licensed under **CC BY-SA 4.0** as well.
+These files are licensed under **CC BY-SA 4.0** as well.
 
 What was changed, by \`demo/scripts/make-catalog.ts\`:
 - Kept the ${count} English-language books with the most ratings (a few companion and omnibus
@@ -230,6 +278,7 @@ async function main(): Promise<void> {
   // One book a line: small, and a regenerated catalog diffs by book.
   await writeFile(join(OUT, 'books.json'), `[\n${books.map((book) => JSON.stringify(book)).join(',\n')}\n]\n`);
   await writeFile(join(OUT, 'priors.json'), `${JSON.stringify(priors)}\n`);
+  await writeFile(join(OUT, 'shelves.json'), `${JSON.stringify(buildShelves(books), null, 1)}\n`);
   await writeFile(join(OUT, 'ATTRIBUTION.md'), ATTRIBUTION(books.length));
   const shelves = new Map<string, number>();
   for (const book of books) for (const tag of book.tags) shelves.set(tag, (shelves.get(tag) ?? 0) + 1);
