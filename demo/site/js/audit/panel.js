@@ -143,11 +143,16 @@ export function mountAuditPanel(client, catalog) {
   });
   client.on('status', () => refreshSoon());
 
-  toggle.addEventListener('click', () => {
-    dialog.showModal();
+  function open(tabId) {
+    const index = sections.findIndex((section) => section.id === tabId);
+    if (index >= 0) select(index);
+    if (!dialog.open) {
+      dialog.showModal();
+      timer = setInterval(() => void refresh(), REFRESH_INTERVAL_MS);
+    }
     void refresh();
-    timer = setInterval(() => void refresh(), REFRESH_INTERVAL_MS);
-  });
+  }
+  toggle.addEventListener('click', () => open());
   dialog.addEventListener('close', () => {
     clearInterval(timer);
     toggle.focus();
@@ -156,7 +161,7 @@ export function mountAuditPanel(client, catalog) {
   ctx.snapshot = () => lastSnapshot;
 
   document.body.append(toggle, dialog);
-  return { open: () => toggle.click(), refresh };
+  return { open, refresh };
 }
 
 function shieldIcon() {

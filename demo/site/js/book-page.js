@@ -1,0 +1,77 @@
+// The book page, on the script-tag install: the page talks to insitu through the stub queue
+// (window.insitu.track / decide / flush), exactly as a site without a build step would; the audit
+// panel uses the client the loader exposes once it has started (window.insitu.client).
+import { loadCatalog, shelfLabel, shelfUrl } from './catalog.js';
+import { mountChrome } from './chrome.js';
+import { bookCard, byline, ratingLine, tagChips } from './cards.js';
+import { cover } from './cover.js';
+import { h, replace } from './dom.js';
+
+/** Books in "Readers also liked". */
+const ALSO_LIKED = 4;
+/** Deadline for each pick; past it the neighbour list's own order is shown. */
+const DECIDE_TIMEOUT_MS = 300;
+
+const insitu = window.insitu;
+const catalog = await loadCatalog();
+const id = new URLSearchParams(location.search).get('id') ?? '';
+const book = catalog.byId.get(id);
+
+if (!book) {
+  document.getElementById('book-title').textContent = 'This book is not in the shop.';
+  document.getElementById('book').removeAttribute('aria-busy');
+} else {
+  renderBook(book);
+  // The view is what personalization learns from; flush so it is with the engine before the
+  // visitor moves on (the loader also flushes on pagehide).
+  insitu.track('view', { itemId: book.id });
+  insitu.flush().finally(() => (document.body.dataset.viewRecorded = 'true'));
+  document.getElementById('add-to-basket').addEventListener('click', () => {
+    insitu.track('convert', { itemId: book.id, value: 1 });
+    document.getElementById('basket-note').textContent = 'Added. (This demo shop has no checkout: nothing is bought.)';
+  });
+  void renderAlsoLiked(book);
+}
+
+scriptTagClient().then((client) => mountChrome(client, catalog));
+
+function renderBook(book) {
+  document.title = `${book.title} — Quire`;
+  document.body.dataset.bookId = book.id;
+  replace(document.getElementById('book-cover'), cover(book, 'lg'));
+  document.getElementById('book-title').textContent = book.title;
+  document.getElementById('book-byline').textContent = byline(book);
+  document.getElementById('book-meta').textContent = [book.series ? `Series: ${book.series}` : '', ratingLine(book)].filter(Boolean).join(' · ');
+  replace(document.getElementById('book-tags'), tagChips(catalog, book));
+  const main = book.tags.find((tag) => catalog.shelfByTag.get(tag)?.kind === 'genre');
+  if (main) replace(document.getElementById('crumb-shelf'), h('a', { href: shelfUrl(main), text: shelfLabel(catalog, main) }), h('span', { 'aria-hidden': 'true', text: ' › ' }), book.title);
+  const article = document.getElementById('book');
+  article.dataset.insituItem = book.id;
+  article.removeAttribute('aria-busy');
+}
+
+async function renderAlsoLiked(book) {
+  const priors = await fetch('/data/priors.json').then((response) => response.json());
+  let candidates = (priors.neighbours[book.id] ?? []).map(([neighbour]) => neighbour).filter((neighbourId) => catalog.byId.has(neighbourId));
+  const picks = [];
+  while (picks.length < ALSO_LIKED && candidates.length) {
+    const decision = await insitu.decide('book-also', { candidates, fallback: candidates[0], timeoutMs: DECIDE_TIMEOUT_MS });
+    picks.push(decision);
+    candidates = candidates.filter((candidate) => candidate !== decision.itemId);
+  }
+  replace(
+    document.getElementById('also'),
+    picks.map((decision) => bookCard(catalog.byId.get(decision.itemId), { decision, placement: 'book-also' })),
+  );
+  document.body.dataset.picks = String(Date.now());
+}
+
+/** The client behind the stub, once insitu.js has run (it sets window.insitu.client). */
+function scriptTagClient() {
+  return new Promise((resolve) => {
+    if (window.insitu.client) return resolve(window.insitu.client);
+    const tag = document.querySelector('script[src="/dist/insitu.js"]');
+    tag.addEventListener('load', () => resolve(window.insitu.client), { once: true });
+  });
+}
+
