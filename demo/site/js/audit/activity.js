@@ -61,5 +61,5 @@ export function createActivity(ctx) {
     );
   }
 
-  return { id: 'activity', label: 'Live events', element, update() {}, onEvent, onDecision, clear: () => replace(log) };
+  return { id: 'activity', label: 'Events', element, update() {}, onEvent, onDecision, clear: () => replace(log) };
 }
