@@ -215,8 +215,6 @@ const SHELF_LABELS: Record<string, string> = {
   'graphic-novels': 'Graphic novels',
   'self-help': 'Self-help',
   'true-crime': 'True crime',
-  'harry-potter': 'Harry Potter',
-  'the-hunger-games': 'The Hunger Games',
 };
 const ERA_SHELVES = new Set(['19th-century', '20th-century', '21st-century']);
 
@@ -231,12 +229,13 @@ export interface Shelf {
 export function buildShelves(books: Book[]): Shelf[] {
   const counts = new Map<string, number>();
   for (const book of books) for (const tag of book.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-  const seriesShelves = new Set(books.flatMap((book) => seriesShelf(book.series) ?? []));
+  // A series shelf reads as the series does ("Robert Langdon"), not as its slug.
+  const seriesNames = new Map(books.flatMap((book) => (book.series ? [[seriesShelf(book.series)!, book.series.replace(/\s*#.*$/, '')] as const] : [])));
   const order = { genre: 0, era: 1, series: 2 };
   return [...counts]
     .map(([tag, count]): Shelf => {
-      const kind = ERA_SHELVES.has(tag) ? 'era' : seriesShelves.has(tag) ? 'series' : 'genre';
-      const label = SHELF_LABELS[tag] ?? (tag.charAt(0).toUpperCase() + tag.slice(1)).replace(/-/g, ' ');
+      const kind = ERA_SHELVES.has(tag) ? 'era' : seriesNames.has(tag) ? 'series' : 'genre';
+      const label = SHELF_LABELS[tag] ?? seriesNames.get(tag) ?? (tag.charAt(0).toUpperCase() + tag.slice(1)).replace(/-/g, ' ');
       return { tag, label, count, kind };
     })
     .sort((a, b) => order[a.kind] - order[b.kind] || b.count - a.count || a.tag.localeCompare(b.tag));

@@ -1,7 +1,7 @@
 // The book page, on the script-tag install: the page talks to insitu through the stub queue
 // (window.insitu.track / decide / flush), exactly as a site without a build step would; the audit
 // panel uses the client the loader exposes once it has started (window.insitu.client).
-import { loadCatalog, shelfLabel, shelfUrl } from './catalog.js';
+import { loadCatalog, shelfLabel, shelfUrl, yearText } from './catalog.js';
 import { mountChrome } from './chrome.js';
 import { bookCard, byline, ratingLine, tagChips } from './cards.js';
 import { cover } from './cover.js';
@@ -41,8 +41,15 @@ function renderBook(book) {
   replace(document.getElementById('book-cover'), cover(book, 'lg'));
   document.getElementById('book-title').textContent = book.title;
   document.getElementById('book-byline').textContent = byline(book);
-  document.getElementById('book-meta').textContent = [book.series ? `Series: ${book.series}` : '', ratingLine(book)].filter(Boolean).join(' · ');
+  document.getElementById('book-meta').textContent = ratingLine(book);
   replace(document.getElementById('book-tags'), tagChips(catalog, book));
+  const facts = [
+    ['First published', yearText(book) || 'unknown'],
+    ['Series', book.series ?? '—'],
+    ['Average rating', `${book.rating.toFixed(2)} of 5`],
+    ['Ratings', book.ratings.toLocaleString('en')],
+  ];
+  replace(document.getElementById('book-facts'), facts.map(([term, value]) => [h('div', {}, h('dt', { text: term }), h('dd', { text: value }))]));
   const main = book.tags.find((tag) => catalog.shelfByTag.get(tag)?.kind === 'genre');
   if (main) replace(document.getElementById('crumb-shelf'), h('a', { href: shelfUrl(main), text: shelfLabel(catalog, main) }), h('span', { 'aria-hidden': 'true', text: ' › ' }), book.title);
   const article = document.getElementById('book');

@@ -59,3 +59,17 @@ export function when(ts) {
 export function fixed(value, digits = 3) {
   return Number.isFinite(value) ? Number(value.toFixed(digits)).toString() : String(value);
 }
+
+/** "14:03:27": compact and unambiguous in a narrow column. */
+export function clockTime(ts) {
+  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
+/** A probability as a percentage a person can read: "90%", "4.5%", "0.034%". */
+export function percent(probability) {
+  if (!Number.isFinite(probability)) return '—';
+  const value = probability * 100;
+  if (value === 0) return '0%';
+  if (value >= 10) return `${Number(value.toFixed(1))}%`;
+  return `${Number(value.toPrecision(2))}%`;
+}

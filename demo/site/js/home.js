@@ -72,4 +72,3 @@ function renderHero(decision) {
 await engineStarted(client);
 await renderPicks();
 document.addEventListener('quire:consent', () => void renderPicks());
-document.addEventListener('quire:forgotten', () => void renderPicks());

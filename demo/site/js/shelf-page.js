@@ -45,4 +45,3 @@ await engineStarted(client);
 await renderTopPick();
 document.body.dataset.picks = String(Date.now());
 document.addEventListener('quire:consent', () => void renderTopPick());
-document.addEventListener('quire:forgotten', () => void renderTopPick());

@@ -1,6 +1,6 @@
 // Activity: a live log of what the page hands to insitu, as it happens (client.on('event') and
 // client.on('decision')), newest first.
-import { h, replace } from '../dom.js';
+import { clockTime, h, replace } from '../dom.js';
 
 /** The log keeps the most recent entries; older ones are in Storage. */
 const MAX_LOG_ENTRIES = 200;
@@ -42,7 +42,7 @@ export function createActivity(ctx) {
       h(
         'li',
         { class: 'log__entry', 'data-event-type': type },
-        h('time', { class: 'log__time', datetime: new Date().toISOString(), text: new Date().toLocaleTimeString() }),
+        h('time', { class: 'log__time', datetime: new Date().toISOString(), text: clockTime(Date.now()) }),
         h('span', { class: `pill pill--${type}`, text: type }),
         h('span', { class: 'log__text', text: [EVENT_WORDS[type] ?? type, item || (type === 'view' ? 'this page' : ''), ...detail].filter(Boolean).join(' ') }),
       ),
@@ -54,7 +54,7 @@ export function createActivity(ctx) {
       h(
         'li',
         { class: 'log__entry log__entry--decision' },
-        h('time', { class: 'log__time', datetime: new Date().toISOString(), text: new Date().toLocaleTimeString() }),
+        h('time', { class: 'log__time', datetime: new Date().toISOString(), text: clockTime(Date.now()) }),
         h('span', { class: 'pill pill--decision', text: 'decision' }),
         h('span', { class: 'log__text', text: `${decision.placement}: showed ${ctx.titleOf(decision.itemId)} (${decision.policy}${decision.exploring ? ', exploring' : ''})` }),
       ),

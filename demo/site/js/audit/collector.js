@@ -1,6 +1,6 @@
 // The collector's side: what the site's reference collector (mounted on this origin) has received
 // and what it releases — estimates with 95% intervals, only for cohorts of at least k devices.
-import { fixed, h, replace } from '../dom.js';
+import { clockTime, fixed, h, replace } from '../dom.js';
 import { table } from './storage.js';
 
 /** Requests listed from the collector's log (it keeps the last 200). */
@@ -53,7 +53,7 @@ export function createCollectorDashboard(ctx) {
       posts.length
         ? table(
             ['Received', 'Status', 'Outcome', 'Idempotency-Key'],
-            posts.slice(-LISTED_REQUESTS).reverse().map((r) => [new Date(r.receivedAt).toLocaleTimeString(), String(r.status), r.outcome, r.idempotencyKey ?? '—']),
+            posts.slice(-LISTED_REQUESTS).reverse().map((r) => [clockTime(Date.parse(r.receivedAt)), String(r.status), r.outcome, r.idempotencyKey ?? '—']),
             'Reports the collector received',
           )
         : h('p', { class: 'empty', 'data-collector-empty': '', text: 'The collector has received no report.' }),

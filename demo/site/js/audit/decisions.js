@@ -1,6 +1,6 @@
 // Decisions: every choice insitu made on this device, with the alternatives it weighed, their
 // scores and probabilities, the exact propensity, whether it was exploring, the policy, and why.
-import { fixed, h, replace, when } from '../dom.js';
+import { fixed, h, percent, replace, when } from '../dom.js';
 import { table } from './storage.js';
 
 /** Decisions listed (newest first); all of them are in Storage and Export. */
@@ -66,7 +66,7 @@ function decisionItem(ctx, record, open) {
       h('dt', { text: 'Policy' }),
       h('dd', { text: POLICY_WORDS[record.policy] ?? record.policy }),
       h('dt', { text: 'Propensity' }),
-      h('dd', { text: `${fixed(record.propensity, 4)} (the exact chance this policy had of showing it)` }),
+      h('dd', { text: `${fixed(record.propensity, 4)}: the exact chance (${percent(record.propensity)}) this policy had of showing it` }),
       h('dt', { text: 'Exploring' }),
       h('dd', { text: record.exploring ? 'yes: tried something less certain, to keep learning' : 'no: the best-scoring choice' }),
       record.reward !== undefined ? [h('dt', { text: 'Outcome' }), h('dd', { text: `rewarded ${fixed(record.reward, 2)}` })] : null,
@@ -102,11 +102,18 @@ function alternatives(ctx, record) {
   if (!candidates.length) return h('p', { class: 'muted', text: 'Not recorded.' });
   const rows = candidates
     .map((itemId, i) => ({ itemId, score: record.scores?.[i], probability: record.probabilities?.[i] }))
-    .sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || (b.score ?? 0) - (a.score ?? 0))
-    .slice(0, LISTED_ALTERNATIVES);
+    .sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || (b.score ?? 0) - (a.score ?? 0));
+  const shown = rows.slice(0, LISTED_ALTERNATIVES);
+  // An exploring pick may rank low: it is always listed, at its place.
+  const chosen = rows.findIndex((row) => row.itemId === record.itemId);
+  if (chosen >= LISTED_ALTERNATIVES) shown.push({ ...rows[chosen], rank: chosen + 1 });
   return table(
     ['Book', 'Score', 'Probability'],
-    rows.map((row) => [`${row.itemId === record.itemId ? '✓ ' : ''}${ctx.titleOf(row.itemId)}`, row.score === undefined ? '—' : fixed(row.score, 3), row.probability === undefined ? '—' : `${fixed(row.probability * 100, 1)}%`]),
+    shown.map((row) => [
+      `${row.itemId === record.itemId ? '✓ shown: ' : ''}${row.rank ? `#${row.rank} ` : ''}${ctx.titleOf(row.itemId)}`,
+      row.score === undefined ? '—' : fixed(row.score, 3),
+      row.probability === undefined ? '—' : percent(row.probability),
+    ]),
     'Alternatives, most likely first',
   );
 }

@@ -6,9 +6,10 @@ import { shelfLabel } from '../catalog.js';
 /** Tags in the chart: the ones that shape picks; the rest are in Storage. */
 const CHART_TAGS = 10;
 const ROW_HEIGHT = 30;
-const LABEL_WIDTH = 150;
-const BAR_WIDTH = 230;
-const VALUE_WIDTH = 80;
+/** The chart is drawn at its container's width so its text stays readable on a phone. */
+const DEFAULT_WIDTH = 460;
+const MIN_WIDTH = 280;
+const VALUE_WIDTH = 72;
 /** Below this a trend is noise, shown as steady. */
 const STEADY_TREND = 0.005;
 
@@ -47,7 +48,9 @@ export function createInterests(ctx) {
     await ctx.refresh();
   }
 
+  let last;
   function update(snapshot) {
+    last = snapshot;
     const storedMutes = snapshot.state.mutes;
     if (Array.isArray(storedMutes)) for (const tag of storedMutes) if (typeof tag === 'string') muted.add(tag);
     const affinities = [...snapshot.affinities].filter((a) => !muted.has(a.tag)).sort((a, b) => b.weight - a.weight).slice(0, CHART_TAGS);
@@ -65,7 +68,9 @@ export function createInterests(ctx) {
       return;
     }
     const max = Math.max(...affinities.map((a) => Math.max(a.weight, a.weight - a.trend)), 1e-9);
-    const width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH;
+    const width = Math.max(MIN_WIDTH, chart.clientWidth ? chart.clientWidth - 26 : DEFAULT_WIDTH);
+    const LABEL_WIDTH = Math.round(Math.min(150, width * 0.36));
+    const BAR_WIDTH = width - LABEL_WIDTH - VALUE_WIDTH;
     const height = affinities.length * ROW_HEIGHT;
     const scale = (value) => (Math.max(0, value) / max) * BAR_WIDTH;
     const svg = s(
@@ -94,7 +99,8 @@ export function createInterests(ctx) {
     );
   }
 
-  return { id: 'interests', label: 'Interests', element, update };
+  // Drawn at the container's width, which is 0 while the tab is hidden: redraw when shown.
+  return { id: 'interests', label: 'Interests', element, update, shown: () => last && update(last) };
 }
 
 function trendClass(trend) {

@@ -1,6 +1,6 @@
 // Storage: what is on this device right now, browsable by kind. Read from exportData(), the same
 // data the Export button downloads.
-import { h, replace } from '../dom.js';
+import { clockTime, h, replace } from '../dom.js';
 
 /** Rows shown per list before "show all": a long history should not freeze the panel. */
 const PAGE_ROWS = 50;
@@ -69,7 +69,7 @@ export function createStorage(ctx) {
   function eventTable(events) {
     return table(
       ['When', 'Type', 'Book', 'Page'],
-      rows(events).map((event) => [new Date(event.ts).toLocaleTimeString(), event.type, event.itemId ? ctx.titleOf(event.itemId) : '—', event.page ?? '']),
+      rows(events).map((event) => [clockTime(event.ts), event.type, event.itemId ? ctx.titleOf(event.itemId) : '—', event.page ?? '']),
       'Events, newest first',
     );
   }
@@ -77,7 +77,7 @@ export function createStorage(ctx) {
   function decisionTable(decisions) {
     return table(
       ['When', 'Placement', 'Shown', 'Policy'],
-      rows(decisions).map((d) => [new Date(d.ts).toLocaleTimeString(), d.placement, ctx.titleOf(d.itemId), d.policy]),
+      rows(decisions).map((d) => [clockTime(d.ts), d.placement, ctx.titleOf(d.itemId), d.policy]),
       'Decisions, newest first',
     );
   }
