@@ -90,10 +90,11 @@ export function createStorage(ctx) {
       chips.get(kind.id).count.textContent = String(count);
       return count;
     });
-    const storedEvents = next.events.length;
-    summary.textContent = storedEvents + next.decisions.length + next.outbox.length === 0 && !Object.keys(next.state).some((key) => key !== 'model')
-      ? 'Nothing is stored on this device.'
-      : `Stored on this device: ${storedEvents} events, ${next.decisions.length} decisions, ${next.outbox.length} reports waiting to be sent.`;
+    // Without a store (personalization not granted), what exportData() lists is held in memory only.
+    const stored = ctx.client.status.storage?.mode === 'indexeddb' || ctx.client.status.storage?.mode === 'kv';
+    summary.textContent = stored
+      ? `Stored on this device: ${next.events.length} events, ${next.decisions.length} decisions, ${next.outbox.length} reports waiting to be sent.`
+      : `Nothing is stored on this device. Held in memory until you leave this page: ${next.memory.events.length} events, ${next.decisions.length} decisions.`;
     summary.dataset.total = String(total.reduce((a, b) => a + b, 0));
     render();
   }

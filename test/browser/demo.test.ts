@@ -1,0 +1,242 @@
+/**
+ * The privacy-audit demo (issue 5) in real Chromium, browsed as a person would: the demo server
+ * runs in-process with the reference collector mounted on its origin, so the test can compare what
+ * the audit panel lists with what the collector received. Screenshots go to docs/screenshots/.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startDemoServer, type DemoServer } from '../../demo/server.js';
+import { launchPersistent, type Browser } from './support/chromium.js';
+import { countRecords, databaseNames } from './support/idb-probe.js';
+import {
+  TAG,
+  TAG_LABEL,
+  acceptAll,
+  browseShelf,
+  closePanel,
+  hasTag,
+  homePicks,
+  openHome,
+  openPanel,
+  reportsPostedByBrowser,
+  shiftWorkerClock,
+  waitForImpressions,
+  type Book,
+} from './support/demo-pages.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+const BOOKS: Book[] = JSON.parse(readFileSync(join(ROOT, 'demo/site/data/books.json'), 'utf8'));
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+/** Books browsed on one shelf before the home page should lean toward it (the issue's figure). */
+const BROWSED_BOOKS = 10;
+/** Browsing ten pages, each waiting for its view to reach the engine, takes a while on 2 cores. */
+const LONG_TEST_MS = 180_000;
+/** The simulated wait for a report period to close: past the daily period and its grace hour. */
+const NEXT_DAY_MS = 2 * 24 * 60 * 60 * 1000;
+/** The panel re-reads the device every 2 s; a few rounds is plenty. */
+const POLL = { timeout: 10_000 };
+
+let server: DemoServer;
+let collectorDir: string;
+let browser: Browser;
+let consoleErrors: string[];
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  collectorDir = mkdtempSync(join(tmpdir(), 'insitu-demo-collector-'));
+  server = await startDemoServer({ port: 0, collectorDataDir: collectorDir });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(collectorDir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  browser = await launchPersistent();
+  consoleErrors = [];
+});
+afterEach(async () => {
+  await browser.close();
+  // A CSP violation, a failed module or an exception in the page shows up here.
+  expect(consoleErrors).toEqual([]);
+});
+
+async function newPage(viewport = DESKTOP): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  return page;
+}
+
+function collectorPosts() {
+  return server.collector.requests().requests.filter((request) => request.method === 'POST');
+}
+
+const titleOf = (id: string) => BOOKS.find((book) => book.id === id)?.title ?? id;
+const tagShare = (ids: string[]) => ids.filter((id) => hasTag(BOOKS, id, TAG)).length;
+
+describe('the privacy-audit demo in Chromium', () => {
+  it('stores nothing and sends nothing while consent is pending, and the panel says so', { timeout: LONG_TEST_MS }, async () => {
+    const page = await newPage(PHONE);
+    const browserPosts = reportsPostedByBrowser(browser.context);
+    await openHome(page, server.origin);
+    await page.locator('.consent').waitFor({ state: 'visible' });
+    await page.screenshot({ path: join(SCREENSHOTS, 'consent-banner-phone.png') });
+
+    // Browse without answering the banner: events are captured, and kept in memory only.
+    await browseShelf(page, server.origin, TAG, 2);
+    await openHome(page, server.origin);
+    const exported = await page.evaluate(() => window.quire.client.exportData());
+    expect(exported.consent.personalization).toBe('pending');
+    expect(exported.memory.events.length).toBeGreaterThan(0);
+    expect(exported.events).toEqual([]);
+
+    expect(await databaseNames(page)).not.toContain('insitu');
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    await openPanel(page, 'network');
+    await expect.poll(() => page.locator('[data-no-requests]').textContent(), POLL).toContain('No request has been sent.');
+    await openPanel(page, 'storage');
+    await expect.poll(() => page.locator('#audit-storage-summary').textContent(), POLL).toContain('Nothing is stored on this device.');
+
+    expect(collectorPosts()).toEqual([]);
+    expect(browserPosts()).toEqual([]);
+  });
+
+  it('after a grant, ten books from one shelf move the hero and the shelf toward it, and the panel says why', { timeout: LONG_TEST_MS }, async () => {
+    const page = await newPage(DESKTOP);
+    await openHome(page, server.origin);
+    // Personalization only, through the banner's own boxes.
+    await page.check('#consent-personalization');
+    const before = await homePicks(page, () => page.click('[data-consent-action="save"]'));
+    expect(before).toHaveLength(9);
+
+    await browseShelf(page, server.origin, TAG, BROWSED_BOOKS);
+    await openHome(page, server.origin);
+    const after = await homePicks(page);
+
+    const shareBefore = tagShare(before);
+    const shareAfter = tagShare(after);
+    console.log(`${TAG} among hero + shelf: ${shareBefore}/9 before, ${shareAfter}/9 after browsing ${BROWSED_BOOKS} ${TAG} books`);
+    console.log(`  before: ${before.map(titleOf).join(', ')}`);
+    console.log(`  after:  ${after.map(titleOf).join(', ')}`);
+    expect(shareAfter).toBeGreaterThan(shareBefore);
+    expect(shareAfter).toBeGreaterThanOrEqual(5);
+    expect(hasTag(BOOKS, after[0]!, TAG) || tagShare(after.slice(1)) >= 5).toBe(true);
+
+    // The page shows the reasons; the panel shows them per decision, and the learned interests.
+    const mentions = (text: string) => text.toLowerCase().replace(/-/g, ' ').includes(TAG_LABEL.toLowerCase());
+    await page.screenshot({ path: join(SCREENSHOTS, 'home-desktop.png') });
+    await openPanel(page, 'decisions');
+    const reasons = await page.locator('.decision[data-policy] .decision__reasons').allTextContents();
+    expect(reasons.some(mentions)).toBe(true);
+    await openPanel(page, 'interests');
+    const topTags = await page.locator('#audit-affinity-chart .chart__row').evaluateAll((rows) => rows.slice(0, 3).map((row) => row.getAttribute('data-tag')));
+    expect(topTags).toContain(TAG);
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-interests-desktop.png') });
+    await openPanel(page, 'decisions');
+    await page.locator('.decision').first().locator('summary').click();
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-decisions-desktop.png') });
+    await closePanel(page);
+
+    const phone = await newPage(PHONE);
+    await openHome(phone, server.origin);
+    await phone.screenshot({ path: join(SCREENSHOTS, 'home-phone.png') });
+    await openPanel(phone, 'interests');
+    await phone.screenshot({ path: join(SCREENSHOTS, 'audit-interests-phone.png') });
+    await openPanel(phone, 'decisions');
+    await phone.locator('.decision').first().locator('summary').click();
+    await phone.screenshot({ path: join(SCREENSHOTS, 'audit-decisions-phone.png') });
+  });
+
+  it('lists exactly the requests the collector received, with their full bodies', { timeout: LONG_TEST_MS }, async () => {
+    const postsBefore = collectorPosts().length;
+    const browserPosts = reportsPostedByBrowser(browser.context);
+    const page = await newPage(DESKTOP);
+    await openHome(page, server.origin);
+    await homePicks(page, () => acceptAll(page));
+    await browseShelf(page, server.origin, TAG, 3);
+    await openHome(page, server.origin);
+    await homePicks(page);
+
+    // Nothing is due yet: the day's period is still open.
+    await openPanel(page, 'network');
+    await page.click('#audit-send-now');
+    await expect.poll(() => page.locator('.audit__status').textContent(), POLL).toContain('Nothing was due');
+    expect(collectorPosts().length).toBe(postsBefore);
+
+    // The next day on this device: the period has closed, so "Send report now" delivers its report.
+    await shiftWorkerClock(page, NEXT_DAY_MS);
+    await page.click('#audit-send-now');
+    await expect.poll(() => page.locator('.audit__status').textContent(), POLL).toContain('Sent');
+    await page.locator('.request').first().locator('summary').click();
+
+    const listed = await page.locator('.request').evaluateAll((requests) =>
+      requests.map((request) => ({ key: request.getAttribute('data-idempotency-key'), body: request.querySelector('pre')?.textContent ?? '' })),
+    );
+    const received = collectorPosts().slice(postsBefore);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.map((r) => r.key).sort()).toEqual(received.map((r) => r.idempotencyKey).sort());
+    for (const request of listed) {
+      const match = received.find((r) => r.idempotencyKey === request.key)!;
+      expect(JSON.parse(request.body)).toEqual(JSON.parse(match.body));
+      expect(match.status).toBe(200);
+    }
+    // And the browser itself made no other request to the collector.
+    expect(browserPosts().sort()).toEqual(received.map((r) => r.body).sort());
+    const sent = await page.evaluate(() => window.quire.client.exportData().then((data) => data.sent));
+    expect(sent.map((s) => s.idempotencyKey).sort()).toEqual(received.map((r) => r.idempotencyKey).sort());
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-sent-home-desktop.png') });
+
+    // The collector's side, as the panel shows it.
+    await openPanel(page, 'collector');
+    await expect.poll(() => page.locator('[data-collector-reports]').textContent(), POLL).toContain(String(server.collector.totals().reports));
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-collector-desktop.png') });
+  });
+
+  it('Forget empties storage, and the next decision is made without any history', { timeout: LONG_TEST_MS }, async () => {
+    const page = await newPage(DESKTOP);
+    await openHome(page, server.origin);
+    await page.check('#consent-personalization');
+    await homePicks(page, () => page.click('[data-consent-action="save"]'));
+    await browseShelf(page, server.origin, TAG, 6);
+    const visitStart = await page.evaluate(() => Date.now());
+    await openHome(page, server.origin);
+    // Let this visit's impressions land first: Forget erases what exists, and capture goes on after it.
+    await waitForImpressions(page, await homePicks(page), visitStart);
+    expect(await countRecords(page, 'events')).toBeGreaterThan(0);
+
+    await openPanel(page, 'storage');
+    await page.click('#audit-forget');
+    await page.click('#audit-forget[data-confirm="true"]');
+    await expect.poll(() => page.locator('.audit__status').textContent(), POLL).toContain('Erased');
+    await expect.poll(() => page.locator('#audit-storage-summary').textContent(), POLL).toMatch(/Nothing is stored|: 0 events, 0 decisions, 0 reports/);
+    await openPanel(page, 'interests');
+    await page.locator('[data-affinities-empty]').waitFor({ state: 'visible' });
+    expect(await countRecords(page, 'events')).toBe(0);
+    expect(await countRecords(page, 'decisions')).toBe(0);
+    const erased = await page.evaluate(() => window.quire.client.exportData());
+    expect(erased.events).toEqual([]);
+    expect(erased.decisions).toEqual([]);
+    expect(erased.affinities).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-after-forget-desktop.png') });
+
+    // The next visit decides from nothing learned: no reason cites the shelf, no tag drives a score.
+    await openHome(page, server.origin);
+    const next = await homePicks(page);
+    const decisions = await page.evaluate(() => window.quire.client.exportData().then((data) => data.decisions));
+    const hero = decisions.find((d) => d.placement === 'home-hero')!;
+    expect(hero.itemId).toBe(next[0]);
+    expect(hero.reasons.join(' ').toLowerCase()).not.toContain(TAG_LABEL.toLowerCase());
+    const explanation = await page.evaluate((id) => window.quire.client.explain(id), hero.decisionId);
+    expect(explanation?.drivers.filter((driver) => driver.kind === 'tag' && driver.weight > 0) ?? []).toEqual([]);
+    expect((await page.evaluate(() => window.quire.client.exportData())).affinities).toEqual([]);
+  });
+});

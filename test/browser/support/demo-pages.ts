@@ -1,0 +1,133 @@
+/**
+ * How the demo tests drive the bookshop: the same clicks a person makes (banner, shelf, book,
+ * audit panel), plus two probes a person cannot make: the requests the browser itself issued, and
+ * the device clock inside the SDK's worker (to reach the end of a report period without waiting a day).
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import type { InsituClient } from '../../../src/types.js';
+
+declare global {
+  interface Window {
+    /** Set by the demo's module pages (demo/site/js/insitu-esm.js). */
+    quire: { client: InsituClient };
+  }
+}
+
+export interface Book {
+  id: string;
+  title: string;
+  tags: string[];
+}
+
+/** The shelf the tests browse: stocked well (33 books) but rare among the most-read books. */
+export const TAG = 'mystery';
+export const TAG_LABEL = 'mystery';
+
+/** How long a page may take to show its picks (worker start, catalog, IndexedDB) on a slow machine. */
+const PAGE_READY_MS = 20_000;
+
+export function hasTag(books: Book[], id: string, tag: string): boolean {
+  return books.find((book) => book.id === id)?.tags.includes(tag) ?? false;
+}
+
+export async function openHome(page: Page, origin: string): Promise<void> {
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => document.body?.dataset.picks, undefined, { timeout: PAGE_READY_MS });
+}
+
+/**
+ * The home page's picks, hero first: after `action` (which makes the page decide again, e.g. a
+ * consent choice), the ones decided after it.
+ */
+export async function homePicks(page: Page, action?: () => Promise<unknown>): Promise<string[]> {
+  if (action) {
+    const previous = await page.evaluate(() => document.body.dataset.picks ?? '');
+    await action();
+    await page.waitForFunction((stamp) => document.body?.dataset.picks && document.body.dataset.picks !== stamp, previous, { timeout: PAGE_READY_MS });
+  }
+  return page.$$eval('#hero[data-insitu-item], #shelf [data-insitu-item]', (elements) => elements.map((element) => element.getAttribute('data-insitu-item') ?? ''));
+}
+
+export async function acceptAll(page: Page): Promise<void> {
+  await page.click('[data-consent-action="accept"]');
+}
+
+/** Open the shelf, then open its first `count` books one after another, coming back each time. */
+export async function browseShelf(page: Page, origin: string, tag: string, count: number): Promise<string[]> {
+  await page.goto(`${origin}/shelf.html?tag=${encodeURIComponent(tag)}`);
+  const opened: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const card = page.locator('#shelf-books .card').nth(i);
+    await card.waitFor({ timeout: PAGE_READY_MS });
+    opened.push((await card.getAttribute('data-insitu-item')) ?? '');
+    await card.locator('.card__link').click();
+    // The book page flushes its view to the engine, then marks itself.
+    await page.waitForFunction(() => document.body?.dataset.viewRecorded === 'true', undefined, { timeout: PAGE_READY_MS });
+    await page.goBack();
+  }
+  return opened;
+}
+
+/** Open the audit panel on a tab and wait until it has read the device's data since. */
+export async function openPanel(page: Page, tab: string): Promise<void> {
+  const before = await page.evaluate(() => document.getElementById('audit')?.dataset.refreshed ?? '');
+  if (!(await page.locator('#audit').evaluate((dialog) => (dialog as HTMLDialogElement).open))) await page.click('#audit-toggle');
+  await page.click(`[data-audit-tab="${tab}"]`);
+  await page.waitForFunction((stamp) => {
+    const refreshed = document.getElementById('audit')?.dataset.refreshed;
+    return refreshed && refreshed !== stamp;
+  }, before, { timeout: PAGE_READY_MS });
+}
+
+export async function closePanel(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.locator('#audit').waitFor({ state: 'hidden' });
+}
+
+/** Bodies of every report POST the browser issued in this context (pages and their workers). */
+export function reportsPostedByBrowser(context: BrowserContext): () => string[] {
+  const bodies: string[] = [];
+  context.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/v1/metrics') bodies.push(request.postData() ?? '');
+  });
+  return () => [...bodies];
+}
+
+/**
+ * Move the device clock inside the SDK's worker forward: the engine reads `Date.now()` for report
+ * periods, so this is "the next day" for the reporter without waiting a day. The page's own
+ * clock is left alone.
+ */
+export async function shiftWorkerClock(page: Page, shiftMs: number): Promise<void> {
+  // Right after a navigation the previous document's worker may still be listed: shift every
+  // insitu worker that still answers, so the current one is surely among them.
+  const workers = page.workers().filter((w) => w.url().includes('insitu-worker'));
+  const shifted = await Promise.all(
+    workers.map((worker) =>
+      worker
+        .evaluate((shift) => {
+          const realNow = Date.now.bind(Date);
+          Date.now = () => realNow() + shift;
+          return true;
+        }, shiftMs)
+        .catch(() => false),
+    ),
+  );
+  if (!shifted.includes(true)) throw new Error(`no running insitu worker on ${page.url()}`);
+}
+
+/**
+ * Wait until the page's auto-capture has counted the impressions of these items (each is counted
+ * once per page view, a second after it comes into view), so later steps see a settled store.
+ */
+export async function waitForImpressions(page: Page, itemIds: string[], since: number): Promise<void> {
+  await page.waitForFunction(
+    async ({ ids, since }) => {
+      const data = await window.quire.client.exportData();
+      const seen = new Set([...data.events, ...data.memory.events].filter((e) => e.type === 'impression' && e.ts >= since).map((e) => e.itemId));
+      return ids.every((id) => seen.has(id));
+    },
+    { ids: itemIds, since },
+    { timeout: PAGE_READY_MS, polling: 250 },
+  );
+}
