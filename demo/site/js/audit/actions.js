@@ -37,7 +37,8 @@ export function createActions(ctx) {
     try {
       await ctx.client.forget();
       await ctx.refresh();
-      ctx.say('Erased: insitu keeps nothing about you on this device now. The next picks start from scratch.');
+      const left = ctx.snapshot();
+      ctx.say(`Erased. Left on this device: ${left.events.length} events, ${left.decisions.length} decisions, ${left.affinities.length} learned interests. The next picks start from scratch.`);
       document.dispatchEvent(new CustomEvent('quire:forgotten'));
     } catch (error) {
       ctx.say(`Could not erase: ${error?.message ?? error}`);
