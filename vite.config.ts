@@ -4,15 +4,16 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import pkg from './package.json' with { type: 'json' };
 
 /**
- * One config, one build per surface (selected with `--mode`), driven by scripts/build.mjs:
- * - `lib`:    ESM entries for bundler users (`insitu`, `insitu/engine`); dependencies external.
- * - `worker`: the same-origin module worker and the inline-engine module for browsers, fully
+ * One config, one build per surface (selected with `--mode`), run in turn by `npm run build`:
+ * - `lib`:    ESM entries for bundler users (`insitu`, `insitu/engine`, `insitu/react`,
+ *             `insitu/react-native`); dependencies external.
+ * - `worker`: the same-origin module worker, the script tag's runtime and the bundled ESM entry, fully
  *             bundled; tfjs is split into a lazily loaded chunk, never on the first-decision path.
  * - `script`: the script-tag loader as one IIFE file (`dist/insitu.js`).
  * Without a mode it is the vitest config (projects `unit` and `browser`; `npm test` runs both).
  */
 const root = import.meta.dirname;
-const external = [/^@tensorflow\//, 'idb', 'comlink', 'react', 'react/jsx-runtime'];
+const external = [/^@tensorflow\//, 'idb', 'comlink', 'react', 'react/jsx-runtime', 'react-dom'];
 
 const builds: Record<string, UserConfig> = {
   lib: {
@@ -22,7 +23,12 @@ const builds: Record<string, UserConfig> = {
       sourcemap: true,
       minify: false,
       lib: {
-        entry: { index: resolve(root, 'src/index.ts'), engine: resolve(root, 'worker/index.ts') },
+        entry: {
+          index: resolve(root, 'src/index.ts'),
+          engine: resolve(root, 'worker/index.ts'),
+          react: resolve(root, 'src/react/index.ts'),
+          'react-native': resolve(root, 'src/react-native/index.ts'),
+        },
         formats: ['es'],
       },
       rollupOptions: { external, output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
@@ -37,7 +43,8 @@ const builds: Record<string, UserConfig> = {
       rollupOptions: {
         input: {
           'insitu-worker': resolve(root, 'worker/worker.ts'),
-          'insitu-inline': resolve(root, 'worker/worker-service.ts'),
+          // The script tag's runtime, imported by the small loader dist/insitu.js.
+          'insitu-runtime': resolve(root, 'src/script-runtime.ts'),
           // The npm entry with its dependencies bundled: for pages without a bundler (tests, demo).
           'insitu.esm': resolve(root, 'src/index.ts'),
         },

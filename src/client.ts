@@ -106,6 +106,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     else if (options.catalog) config.catalog = options.catalog;
     if (typeof options.priors === 'string') config.priorsUrl = new URL(options.priors, hasWindow ? location.href : undefined).href;
     else if (options.priors) config.priors = options.priors;
+    if (options.report) config.report = options.report;
     if (options.collectorUrl) config.collectorUrl = new URL(options.collectorUrl, hasWindow ? location.href : undefined).href;
     return config;
   }
@@ -210,6 +211,11 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     async exportData() {
       await client.flush();
       return engineCall((api) => api.exportData());
+    },
+
+    async deliverReports() {
+      await client.flush();
+      return engineCall((api) => api.deliverReports());
     },
 
     async forget() {

@@ -1,5 +1,7 @@
 /** The public, page-side API of insitu. */
 import type { InsituError } from '../worker/errors.js';
+import type { DeliveryResult } from '../worker/report/delivery.js';
+import type { ReporterConfig } from '../worker/report/index.js';
 import type { EngineExport, EngineStatus, Explanation } from '../worker/engine-types.js';
 import type { CatalogItem, ConsentState, Decision, Priors, Purpose, ConsentValue, TrackInput, EventType } from '../worker/types.js';
 
@@ -36,13 +38,10 @@ export interface InsituOptions {
   autoCapture?: boolean | AutoCaptureOptions;
   /** Where aggregate reports are sent (only with `metrics` granted). */
   collectorUrl?: string;
+  /** What the aggregate reports count and with what privacy budget (placements, period, epsilon). */
+  report?: ReporterConfig;
   /** The worker script (same origin). Default: `insitu-worker.js` beside the SDK file. */
   workerUrl?: string | URL;
-  /**
-   * The inline-engine module used when no worker can run. Default: the bundled module. The
-   * script-tag build sets it to `insitu-inline.js` beside itself (an IIFE cannot split code).
-   */
-  inlineServiceUrl?: string | URL;
   /** Default deadline for `decide()`, in ms. Default 100. */
   decideTimeoutMs?: number;
   /** Called with errors the SDK handled itself (auto-capture, storage, worker); never throws into the page. */
@@ -95,6 +94,11 @@ export interface InsituClient {
   mute(tag: string): Promise<void>;
   unmute(tag: string): Promise<void>;
   exportData(): Promise<EngineExport>;
+  /**
+   * Close finished report periods and send what is due now, instead of waiting for the periodic
+   * check. Sends nothing without `metrics` granted; `exportData().sent` lists every request.
+   */
+  deliverReports(): Promise<DeliveryResult>;
   forget(): Promise<void>;
   readonly status: ClientStatus;
   /** Send queued events to the engine now and wait until they are accepted. */

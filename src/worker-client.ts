@@ -34,6 +34,25 @@ export interface EngineConnection {
   terminate(): void;
 }
 
+interface TrustedTypesLike {
+  createPolicy(name: string, rules: { createScriptURL(input: string): string }): { createScriptURL(input: string): unknown };
+}
+let workerUrlPolicy: { createScriptURL(input: string): unknown } | undefined;
+
+/**
+ * Under `require-trusted-types-for 'script'` the Worker constructor takes only a TrustedScriptURL.
+ * The policy (named `insitu`; list it in a `trusted-types` directive if the site restricts names)
+ * admits same-origin URLs only, which is also what `worker-src 'self'` allows.
+ */
+function workerScriptUrl(url: string | URL): string | URL {
+  const href = new URL(String(url), location.href);
+  if (href.origin !== location.origin) throw new InsituError('worker_unavailable', `the worker must be same-origin, not ${href.origin}`);
+  const trustedTypes = (globalThis as { trustedTypes?: TrustedTypesLike }).trustedTypes;
+  if (!trustedTypes) return href;
+  workerUrlPolicy ??= trustedTypes.createPolicy('insitu', { createScriptURL: (input) => input });
+  return workerUrlPolicy.createScriptURL(href.href) as string;
+}
+
 function settleWithin<T>(promise: Promise<T>, ms: number, code: InsituError['code'], what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new InsituError(code, `${what} did not answer within ${ms} ms`)), ms);
@@ -47,7 +66,7 @@ function settleWithin<T>(promise: Promise<T>, ms: number, code: InsituError['cod
 async function startWorker(options: ConnectOptions): Promise<EngineConnection> {
   if (typeof Worker === 'undefined') throw new InsituError('worker_unavailable', 'this page has no Worker');
   if (!options.workerUrl) throw new InsituError('worker_unavailable', 'no workerUrl');
-  const worker = new Worker(options.workerUrl, { type: 'module', name: 'insitu' });
+  const worker = new Worker(workerScriptUrl(options.workerUrl), { type: 'module', name: 'insitu' });
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
   const terminate = () => {
     remote[releaseProxy]();

@@ -1,7 +1,7 @@
 import type { InsituEvent } from './types.js';
 
 /**
- * The same event fired twice within this window (same type, item, placement and props) is kept
+ * The same event fired twice within this window (same type, item, placement, value and props) is kept
  * once: double-bound click handlers and React strict-mode double effects are common in host pages.
  */
 export const DUPLICATE_WINDOW_MS = 1_000;
@@ -20,7 +20,7 @@ export function createEventDedup(): EventDedup {
   const ids = new Set<string>();
 
   function shapeKey(event: InsituEvent): string {
-    return `${event.type}\u0000${event.itemId ?? ''}\u0000${event.placement ?? ''}\u0000${event.props ? JSON.stringify(event.props) : ''}`;
+    return `${event.type}\u0000${event.itemId ?? ''}\u0000${event.placement ?? ''}\u0000${event.value ?? ''}\u0000${event.props ? JSON.stringify(event.props) : ''}`;
   }
 
   function rememberId(id: string): void {

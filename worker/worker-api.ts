@@ -2,6 +2,8 @@
  * What the worker exposes to the page over comlink. Every method resolves; failures come back as
  * `ErrorValue`s (errors as values across the thread boundary), rebuilt into InsituError on the page.
  */
+import type { ReporterConfig } from './report/index.js';
+import type { DeliveryResult } from './report/delivery.js';
 import type { ErrorValue } from './errors.js';
 import type { EngineExport, EngineStatus, Explanation } from './engine-types.js';
 import type { CatalogItem, ConsentState, DecideRequest, Decision, InsituEvent, Priors } from './types.js';
@@ -13,6 +15,7 @@ export interface WorkerInitConfig {
   priorsUrl?: string;
   consent: ConsentState;
   collectorUrl?: string;
+  report?: Omit<ReporterConfig, 'catalog'>;
   seed?: number;
 }
 
@@ -29,6 +32,8 @@ export interface WorkerApi {
   explain(decisionId: string): Promise<Result<Explanation | undefined>>;
   mute(tag: string): Promise<Result<void>>;
   unmute(tag: string): Promise<Result<void>>;
+  /** Close due report periods and deliver the outbox now (only with `metrics` granted). */
+  deliverReports(): Promise<Result<DeliveryResult>>;
   exportData(): Promise<Result<EngineExport>>;
   forget(): Promise<Result<void>>;
   status(): Promise<Result<EngineStatus>>;

@@ -75,6 +75,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
           // Report ids and noise must differ between devices: seeded from crypto, apart from the decision seed.
           reportRandom: createSeededRandom(randomSeed()),
           collectorUrl: config.collectorUrl,
+          ...(config.report ? { report: config.report } : {}),
         });
         engine = created;
         await created.ready;
@@ -97,6 +98,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
     mute: (tag) => run((e) => e.mute(tag)),
     unmute: (tag) => run((e) => e.unmute(tag)),
     exportData: () => run((e) => e.exportData()),
+    deliverReports: () => run((e) => e.deliverReports()),
     forget: () => run((e) => e.forget()),
     status: () => run((e) => e.status()),
     flush: () => run((e) => e.flush()),

@@ -49,8 +49,9 @@ async function trackMany(page: Page, count: number, prefix: string): Promise<voi
   );
 }
 
+/** Requests other than the SDK's own files, the test pages and the browser's favicon probe. */
 function sentHome(): string[] {
-  return server.requests.filter((r) => !r.url.startsWith('/dist/') && !r.url.startsWith('/pages/')).map((r) => r.url);
+  return server.requests.filter((r) => !r.url.startsWith('/dist/') && !r.url.startsWith('/pages/') && r.url !== '/favicon.ico').map((r) => r.url);
 }
 
 describe('consent gate in Chromium', () => {

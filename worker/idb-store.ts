@@ -1,0 +1,301 @@
+/**
+ * The ProfileStore on IndexedDB (through idb), for the worker. Every method settles: a failure
+ * rejects with an InsituError (codes in worker/idb-errors.ts), a hang rejects with
+ * `storage_timeout`. A lost connection is dropped and the next call opens a new one; `status`
+ * says what went wrong until a call succeeds again.
+ */
+import type { IDBPTransaction } from 'idb';
+import { InsituError } from './errors.js';
+import { toStorageError } from './idb-errors.js';
+import { deleteDatabase, openConnection, withDeadline, type InsituDatabase } from './idb-connection.js';
+import { ALL_STORES, DEFAULT_DB_NAME, SCHEMA_VERSION, type InsituSchema, type InsituStoreName } from './idb-schema.js';
+import type { ProfileStore, StateKey, StoreStatus, StoredData } from './types.js';
+
+/**
+ * How long opening may take before the SDK carries on from memory. A healthy open takes a few ms;
+ * Firefox private windows (before 115) and some Safari builds never answer at all. The first
+ * decision must not wait on that, and the consent gate retries with backoff.
+ */
+export const OPEN_TIMEOUT_MS = 3_000;
+
+/**
+ * How long one transaction may take. 1000 writes in one transaction take ~45 ms and an export of
+ * a full log well under a second; ten seconds means the backend is wedged, not slow.
+ */
+export const OPERATION_TIMEOUT_MS = 10_000;
+
+export interface IdbStoreOptions {
+  /** Database name; default 'insitu'. */
+  name?: string;
+  /** Default: `globalThis.indexedDB`. Tests pass fake-indexeddb's, or a fault-injecting one. */
+  factory?: IDBFactory;
+  openTimeoutMs?: number;
+  operationTimeoutMs?: number;
+}
+
+type Tx<Mode extends IDBTransactionMode> = IDBPTransaction<InsituSchema, InsituStoreName[], Mode>;
+
+const noop = (): void => undefined;
+
+/** Failures only a successful put clears: reads and deletes keep working through a full disk. */
+const WRITE_FAILURES: ReadonlySet<string> = new Set(['storage_quota', 'storage_aborted']);
+
+/** Open (and migrate) the database; rejects with `storage_*` when it cannot be used. */
+export async function openIdbStore(options: IdbStoreOptions = {}): Promise<ProfileStore> {
+  const factory = options.factory ?? globalIndexedDB();
+  const store = new IdbProfileStore(
+    factory,
+    options.name ?? DEFAULT_DB_NAME,
+    options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
+    options.operationTimeoutMs ?? OPERATION_TIMEOUT_MS,
+  );
+  await store.connect();
+  return store;
+}
+
+/** `limit` as getAll takes it: undefined for all, 0 for none (getAll reads 0 as "all"). */
+function countOf(limit: number | undefined): number | undefined {
+  if (limit === undefined || limit === Infinity) return undefined;
+  return limit > 0 ? Math.floor(limit) : 0;
+}
+
+function globalIndexedDB(): IDBFactory {
+  try {
+    // Reading it throws SecurityError in sandboxed frames and with storage blocked by the user.
+    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (factory) return factory;
+  } catch (error) {
+    throw toStorageError(error, 'storage_unavailable');
+  }
+  throw new InsituError('storage_unavailable', 'IndexedDB is not available here');
+}
+
+class IdbProfileStore implements ProfileStore {
+  private db: InsituDatabase | undefined;
+  private opening: Promise<InsituDatabase> | undefined;
+  private closed = false;
+  private current: StoreStatus = { mode: 'indexeddb', health: 'ok' };
+
+  constructor(
+    private readonly factory: IDBFactory,
+    private readonly name: string,
+    private readonly openTimeoutMs: number,
+    private readonly operationTimeoutMs: number,
+  ) {}
+
+  get status(): StoreStatus {
+    return this.current;
+  }
+
+  /** The open connection, opening one if there is none (first call, or after it was lost). */
+  connect(): Promise<InsituDatabase> {
+    if (this.closed) return Promise.reject(new InsituError('storage_unavailable', 'the store was closed'));
+    if (this.db) return Promise.resolve(this.db);
+    this.opening ??= openConnection(this.factory, this.name, this.openTimeoutMs, {
+      onVersionChange: (db) => this.drop(db, 'storage_connection_lost'),
+      onTerminated: (db) => this.drop(db, 'storage_connection_lost'),
+    })
+      .then((db) => {
+        this.db = db;
+        return db;
+      })
+      .catch((error: unknown) => {
+        const insituError = toStorageError(error, 'storage_unavailable');
+        this.current = { mode: 'indexeddb', health: 'unavailable', reason: insituError.code };
+        throw insituError;
+      })
+      .finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  async putEvents(events: Parameters<ProfileStore['putEvents']>[0]) {
+    if (events.length === 0) return;
+    // One transaction: the batch is stored whole or not at all. put() makes it idempotent by id.
+    await this.run(['events'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('events');
+      for (const event of events) store.put(event).catch(noop);
+    });
+    this.markHealthy();
+  }
+
+  async getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
+    const limit = countOf(query.limit);
+    if (limit === 0) return [];
+    // The range is made inside the transaction's work so a bad `sinceTs` rejects like any failure.
+    return this.run(['events'], 'readonly', (tx) =>
+      tx.objectStore('events').index('ts').getAll(query.sinceTs === undefined ? null : IDBKeyRange.lowerBound(query.sinceTs), limit),
+    );
+  }
+
+  countEvents() {
+    return this.run(['events'], 'readonly', (tx) => tx.objectStore('events').count());
+  }
+
+  async deleteEvents(ids: string[]) {
+    await this.deleteKeys('events', ids);
+  }
+
+  async putDecisions(records: Parameters<ProfileStore['putDecisions']>[0]) {
+    if (records.length === 0) return;
+    await this.run(['decisions'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('decisions');
+      for (const record of records) store.put(record).catch(noop);
+    });
+    this.markHealthy();
+  }
+
+  async getDecisions(query: { limit?: number } = {}) {
+    const limit = countOf(query.limit);
+    if (limit === 0) return [];
+    return this.run(['decisions'], 'readonly', (tx) => tx.objectStore('decisions').index('ts').getAll(null, limit));
+  }
+
+  async deleteDecisions(ids: string[]) {
+    await this.deleteKeys('decisions', ids);
+  }
+
+  async getState<T>(key: StateKey): Promise<T | undefined> {
+    return (await this.run(['state'], 'readonly', (tx) => tx.objectStore('state').get(key))) as T | undefined;
+  }
+
+  async putState(key: StateKey, value: unknown) {
+    await this.run(['state'], 'readwrite', async (tx) => {
+      tx.objectStore('state').put(value, key).catch(noop);
+    });
+    this.markHealthy();
+  }
+
+  async putOutbox(entries: Parameters<ProfileStore['putOutbox']>[0]) {
+    if (entries.length === 0) return;
+    await this.run(['outbox'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('outbox');
+      for (const entry of entries) store.put(entry).catch(noop);
+    });
+    this.markHealthy();
+  }
+
+  getOutbox() {
+    return this.run(['outbox'], 'readonly', (tx) => tx.objectStore('outbox').getAll());
+  }
+
+  async deleteOutbox(ids: string[]) {
+    await this.deleteKeys('outbox', ids);
+  }
+
+  /** One read transaction over every store, so the export is a consistent snapshot. */
+  exportAll(): Promise<StoredData> {
+    return this.run([...ALL_STORES], 'readonly', async (tx) => {
+      const [events, decisions, outbox, stateKeys, stateValues] = await Promise.all([
+        tx.objectStore('events').index('ts').getAll(),
+        tx.objectStore('decisions').index('ts').getAll(),
+        tx.objectStore('outbox').getAll(),
+        tx.objectStore('state').getAllKeys(),
+        tx.objectStore('state').getAll(),
+      ]);
+      const state: StoredData['state'] = {};
+      // defineProperty: a tampered database with a '__proto__' key must not reach the prototype.
+      stateKeys.forEach((key, i) => Object.defineProperty(state, key, { value: stateValues[i], enumerable: true, writable: true, configurable: true }));
+      return { schemaVersion: SCHEMA_VERSION, events, decisions, outbox, state };
+    });
+  }
+
+  /** Close our connection and delete the database; the next call (if any) starts a fresh one. */
+  async erase() {
+    await this.opening?.catch(noop);
+    this.db?.close();
+    this.db = undefined;
+    try {
+      await deleteDatabase(this.factory, this.name, this.operationTimeoutMs);
+      this.current = { mode: 'indexeddb', health: 'ok' };
+    } catch (error) {
+      const insituError = toStorageError(error, 'storage_unavailable');
+      this.current = { mode: 'indexeddb', health: 'degraded', reason: insituError.code };
+      throw insituError;
+    }
+  }
+
+  async close() {
+    this.closed = true;
+    await this.opening?.catch(noop);
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async deleteKeys(name: 'events' | 'decisions' | 'outbox', ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run([name], 'readwrite', async (tx) => {
+      const store = tx.objectStore(name);
+      for (const id of ids) store.delete(id).catch(noop);
+    });
+  }
+
+  /**
+   * One transaction: `work` issues requests; the result counts only once the transaction has
+   * committed (a write is not durable before `complete`, and quota errors surface only there).
+   */
+  private async run<Mode extends IDBTransactionMode, T>(names: InsituStoreName[], mode: Mode, work: (tx: Tx<Mode>) => Promise<T>): Promise<T> {
+    let db: InsituDatabase | undefined;
+    try {
+      db = await this.connect();
+      const connection = db;
+      const result = await withDeadline(this.transact(connection, names, mode, work), this.operationTimeoutMs, () => {
+        // A wedged connection is not reused: the next call opens a new one.
+        this.drop(connection, 'storage_timeout');
+        return new InsituError('storage_timeout', `IndexedDB did not finish within ${this.operationTimeoutMs} ms`);
+      });
+      if (this.current.health !== 'ok' && !WRITE_FAILURES.has(this.current.reason ?? '')) this.markHealthy();
+      return result;
+    } catch (error) {
+      const insituError = toStorageError(error, 'storage_aborted');
+      if (insituError.code === 'storage_connection_lost' && db) this.drop(db, insituError.code);
+      // Values the caller passed that cannot be stored say nothing about the store's health.
+      else if (insituError.code !== 'invalid_argument' && db) {
+        this.current = { mode: 'indexeddb', health: 'degraded', reason: insituError.code };
+      }
+      throw insituError;
+    }
+  }
+
+  private async transact<Mode extends IDBTransactionMode, T>(
+    db: InsituDatabase,
+    names: InsituStoreName[],
+    mode: Mode,
+    work: (tx: Tx<Mode>) => Promise<T>,
+  ): Promise<T> {
+    const tx = db.transaction(names, mode) as Tx<Mode>;
+    const done = tx.done;
+    done.catch(noop);
+    try {
+      const result = await work(tx);
+      await done;
+      return result;
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // Already finished or already aborting.
+      }
+      await done.catch(noop);
+      // The transaction's own error (quota at commit, say) says more than a request's AbortError.
+      throw tx.error ?? error;
+    }
+  }
+
+  private markHealthy(): void {
+    if (this.current.health !== 'ok') this.current = { mode: 'indexeddb', health: 'ok' };
+  }
+
+  /** Forget a connection that is closed, lost or wedged; the next call opens a new one. */
+  private drop(db: InsituDatabase, reason: InsituError['code']): void {
+    if (this.db !== db) return;
+    this.db = undefined;
+    try {
+      db.close();
+    } catch {
+      // Closing a connection the browser already dropped can throw in old Safari.
+    }
+    this.current = { mode: 'indexeddb', health: 'degraded', reason };
+  }
+}

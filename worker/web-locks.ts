@@ -1,0 +1,24 @@
+/**
+ * Web Locks, the one platform piece retention needs: two tabs of a site share one database, and
+ * compacting the same old events twice would count them twice. Where the platform has no Web
+ * Locks (Node, old browsers) the task simply runs.
+ */
+
+export type LockOutcome = 'ran' | 'skipped';
+
+/**
+ * Run `task` holding the exclusive lock `name`. When another tab or worker holds it, skip instead
+ * of queueing (`ifAvailable`): that holder is doing the same work right now.
+ */
+export async function runIfLockAvailable(name: string, task: () => Promise<void>): Promise<LockOutcome> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (!locks) {
+    await task();
+    return 'ran';
+  }
+  return locks.request(name, { mode: 'exclusive', ifAvailable: true }, async (lock): Promise<LockOutcome> => {
+    if (!lock) return 'skipped';
+    await task();
+    return 'ran';
+  });
+}
