@@ -11,6 +11,8 @@ import { h, replace } from './dom.js';
 const ALSO_LIKED = 4;
 /** Deadline for each pick; past it the neighbour list's own order is shown. */
 const DECIDE_TIMEOUT_MS = 300;
+/** How long the panel waits for the runtime that insitu.js imports. */
+const RUNTIME_WAIT_MS = 15_000;
 
 const insitu = window.insitu;
 const catalog = await loadCatalog();
@@ -22,9 +24,8 @@ if (!book) {
   document.getElementById('book').removeAttribute('aria-busy');
 } else {
   renderBook(book);
-  // The view is what personalization learns from; flush so it is with the engine before the
-  // visitor moves on (the loader also flushes on pagehide).
-  insitu.track('view', { itemId: book.id });
+  // The page view (a view of this book, thanks to <meta name="insitu:item">) is what
+  // personalization learns from: flush so it is with the engine before the visitor moves on.
   insitu.flush().finally(() => (document.body.dataset.viewRecorded = 'true'));
   document.getElementById('add-to-basket').addEventListener('click', () => {
     insitu.track('convert', { itemId: book.id, value: 1 });
@@ -73,12 +74,18 @@ async function renderAlsoLiked(book) {
   document.body.dataset.picks = String(Date.now());
 }
 
-/** The client behind the stub, once insitu.js has run (it sets window.insitu.client). */
+/**
+ * The client behind the stub, once insitu.js has imported its runtime (which sets
+ * window.insitu.client). The script-tag API has no "ready" callback, so this polls.
+ */
 function scriptTagClient() {
-  return new Promise((resolve) => {
-    if (window.insitu.client) return resolve(window.insitu.client);
-    const tag = document.querySelector('script[src="/dist/insitu.js"]');
-    tag.addEventListener('load', () => resolve(window.insitu.client), { once: true });
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (window.insitu.client) return resolve(window.insitu.client);
+      if (Date.now() - started > RUNTIME_WAIT_MS) return reject(new Error('the insitu runtime did not start'));
+      setTimeout(check, 50);
+    };
+    check();
   });
 }
-

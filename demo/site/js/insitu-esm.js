@@ -7,6 +7,9 @@ export const DECIDE_TIMEOUT_MS = 300;
 /** The page waits this long for the engine to start before deciding anyway (then the deadline applies). */
 export const START_WAIT_MS = 2000;
 
+/** The placements this shop declares: the only ones its anonymous reports may count. */
+export const PLACEMENTS = ['home-hero', 'home-shelf', 'shelf-top', 'book-also', 'staff-pick'];
+
 export function startInsitu() {
   const saved = savedChoice();
   const client = createInsitu({
@@ -14,6 +17,7 @@ export function startInsitu() {
     priors: '/data/priors.json',
     consent: { kind: 'explicit', ...(saved ? { initial: saved } : {}) },
     collectorUrl: '/v1/metrics',
+    report: { placements: PLACEMENTS },
     decideTimeoutMs: DECIDE_TIMEOUT_MS,
   });
   // For the browser console and the tests; the shop itself passes `client` around.

@@ -121,13 +121,14 @@ export async function shiftWorkerClock(page: Page, shiftMs: number): Promise<voi
  * once per page view, a second after it comes into view), so later steps see a settled store.
  */
 export async function waitForImpressions(page: Page, itemIds: string[], since: number): Promise<void> {
-  await page.waitForFunction(
-    async ({ ids, since }) => {
+  const deadline = Date.now() + PAGE_READY_MS;
+  for (;;) {
+    const seen = await page.evaluate(async (from) => {
       const data = await window.quire.client.exportData();
-      const seen = new Set([...data.events, ...data.memory.events].filter((e) => e.type === 'impression' && e.ts >= since).map((e) => e.itemId));
-      return ids.every((id) => seen.has(id));
-    },
-    { ids: itemIds, since },
-    { timeout: PAGE_READY_MS, polling: 250 },
-  );
+      return [...data.events, ...data.memory.events].filter((e) => e.type === 'impression' && e.ts >= from).map((e) => e.itemId ?? '');
+    }, since);
+    if (itemIds.every((id) => seen.includes(id))) return;
+    if (Date.now() > deadline) throw new Error(`impressions of ${itemIds.filter((id) => !seen.includes(id)).join(', ')} never arrived`);
+    await page.waitForTimeout(250);
+  }
 }

@@ -1,5 +1,5 @@
 // Network: every request insitu made to the collector (exportData().sent), with its full body.
-// "Send report now" calls client.flush(), which delivers every report that is due.
+// "Send report now" calls client.deliverReports(): due periods become reports, and the outbox is sent.
 import { h, replace, when } from '../dom.js';
 import { json } from './storage.js';
 
@@ -19,19 +19,10 @@ export function createNetwork(ctx) {
 
   async function sendNow() {
     send.disabled = true;
-    const before = ctx.snapshot()?.sent.length ?? 0;
     try {
-      await ctx.client.flush();
+      const result = await ctx.client.deliverReports();
       await ctx.refresh();
-      const after = ctx.snapshot()?.sent.length ?? 0;
-      const consent = ctx.snapshot()?.consent.metrics;
-      ctx.say(
-        after > before
-          ? `Sent ${after - before} request${after - before === 1 ? '' : 's'}: see below.`
-          : consent !== 'granted'
-            ? 'Nothing sent: anonymous reports are not allowed.'
-            : 'Nothing was due: a report is built when its day ends.',
-      );
+      ctx.say(deliveryWords(result));
     } catch (error) {
       ctx.say(`Could not send: ${error?.message ?? error}`);
     } finally {
@@ -67,11 +58,32 @@ export function createNetwork(ctx) {
             h('span', { class: 'request__when', text: when(request.at) }),
           ),
           h('dl', { class: 'facts facts--compact' }, h('dt', { text: 'URL' }), h('dd', { text: request.url }), h('dt', { text: 'Idempotency-Key' }), h('dd', { text: request.idempotencyKey })),
-          json(body),
+          json(body, { maxChars: Infinity }),
         );
       }),
     );
   }
 
   return { id: 'network', label: 'Sent home', element, update };
+}
+
+/** What deliverReports() did, in words. */
+function deliverySentence(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function deliveryWords(result) {
+  if (result.withheld === 'consent_pending' || result.withheld === 'consent_denied') return 'Nothing sent: anonymous reports are not allowed.';
+  if (result.withheld === 'no_url') return 'Nothing sent: this site has no collector.';
+  if (!result.outcomes.length) return 'Nothing was due: a report is built when its day ends.';
+  const sent = result.outcomes.filter((o) => o.outcome === 'sent');
+  const retry = result.outcomes.filter((o) => o.outcome === 'retry');
+  const dropped = result.outcomes.filter((o) => o.outcome === 'dropped');
+  return [
+    sent.length ? `Sent ${deliverySentence(sent.length, 'report')} (answered ${sent.map((o) => o.status).join(', ')}).` : '',
+    retry.length ? `${deliverySentence(retry.length, 'report')} will be retried.` : '',
+    dropped.length ? `${deliverySentence(dropped.length, 'report')} dropped (${dropped.map((o) => o.reason).join(', ')}).` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }

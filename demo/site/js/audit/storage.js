@@ -107,10 +107,11 @@ function pick(object, keys) {
   return Object.keys(picked).length ? picked : undefined;
 }
 
-export function json(value) {
+/** Pretty JSON; `maxChars: Infinity` shows all of it (what was sent home is never cut). */
+export function json(value, { maxChars = MAX_JSON_CHARS } = {}) {
   const text = JSON.stringify(value, null, 2) ?? String(value);
-  const cut = text.length > MAX_JSON_CHARS;
-  return [h('pre', { class: 'json', tabindex: '0', text: cut ? `${text.slice(0, MAX_JSON_CHARS)}\n…` : text }), cut ? h('p', { class: 'muted', text: `Showing the first ${MAX_JSON_CHARS.toLocaleString()} characters of ${text.length.toLocaleString()}; Export has all of it.` }) : null];
+  const cut = text.length > maxChars;
+  return [h('pre', { class: 'json', tabindex: '0', text: cut ? `${text.slice(0, maxChars)}\n…` : text }), cut ? h('p', { class: 'muted', text: `Showing the first ${maxChars.toLocaleString()} characters of ${text.length.toLocaleString()}; Export has all of it.` }) : null];
 }
 
 export function table(headings, bodyRows, caption) {
