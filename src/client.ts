@@ -107,6 +107,9 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     if (typeof options.priors === 'string') config.priorsUrl = new URL(options.priors, hasWindow ? location.href : undefined).href;
     else if (options.priors) config.priors = options.priors;
     if (options.report) config.report = options.report;
+    if (typeof options.rules === 'string') config.rulesUrl = new URL(options.rules, hasWindow ? location.href : undefined).href;
+    else if (options.rules) config.rules = options.rules;
+    if (options.diversity !== undefined) config.diversity = options.diversity;
     if (options.collectorUrl) config.collectorUrl = new URL(options.collectorUrl, hasWindow ? location.href : undefined).href;
     return config;
   }

@@ -40,6 +40,10 @@ export interface InsituOptions {
   collectorUrl?: string;
   /** What the aggregate reports count and with what privacy budget (placements, period, epsilon). */
   report?: ReporterConfig;
+  /** Site rules per placement (eligibility, pins, caps, fallback; see the README), or a same-origin URL. */
+  rules?: object | string;
+  /** Weight of diversity for shelves (`rank` with k > 1), 0..1. Default 0. */
+  diversity?: number;
   /** The worker script (same origin). Default: `insitu-worker.js` beside the SDK file. */
   workerUrl?: string | URL;
   /** Default deadline for `decide()`, in ms. Default 100. */

@@ -118,6 +118,12 @@ export interface EngineOptions {
    * from crypto): two devices with one seed would send identical ids and noise.
    */
   reportRandom?: RandomSource;
+  /** The site's rules (worker/rules: eligibility, pins, caps, fallback per placement), as JSON. */
+  rules?: unknown;
+  /** Weight of diversity when ranking a shelf (`rank` with k > 1), 0..1. Default 0: pure relevance. */
+  diversity?: number;
+  /** Minutes from local time to UTC at a moment (`Date#getTimezoneOffset()`), for the time-of-day signals. */
+  timezoneOffset?: (now: number) => number;
 }
 
 export interface EngineStatus {
@@ -165,6 +171,8 @@ export interface Engine {
   unmute(tag: string): void;
   setCatalog(items: CatalogItem[]): void;
   setPriors(priors: Priors | undefined): void;
+  /** Replace the site's rules; throws InsituError('invalid_rules') naming the bad field, keeping the old rules. */
+  setRules(rules: unknown): void;
   status(): EngineStatus;
   /** Errors the engine handled itself (storage, training) since the last call. */
   errors(): InsituError[];

@@ -8,9 +8,11 @@ import { createReporter } from './report/index.js';
 import { createEventDedup } from './event-dedup.js';
 import { InsituError } from './errors.js';
 import { createSeededRandom, randomId } from './seeded-random.js';
+import { createSiteRules, type SiteRules } from './site-rules.js';
 import type {
   Engine,
   EngineExport,
+  Explanation,
   EngineOptions,
   EngineStatus,
   Personalizer,
@@ -29,6 +31,8 @@ export const TRAIN_EVERY_EVENTS = 20;
 export const MAX_RECENT_DECISIONS = 200;
 /** How often a running engine looks for finished report periods and due retries. */
 export const REPORT_CHECK_INTERVAL_MS = 60_000;
+/** A diversified shelf of k is chosen from the best k × this many: wide enough to find variety, narrow enough to stay relevant. */
+export const DIVERSITY_POOL_FACTOR = 4;
 /** A click or `convert` on the shown item within this window rewards its decision by itself (a session's length). */
 export const ATTRIBUTION_WINDOW_MS = 30 * 60_000;
 
@@ -56,6 +60,19 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
   const recentDecisions = new Map<string, DecisionRecord>();
   const dedup = createEventDedup();
   const errors: InsituError[] = [];
+  const site = createSiteRulesOrNone();
+  site.setCatalog(options.catalog ?? []);
+
+  /** Invalid rules are refused with `invalid_rules` (see errors()); the engine runs without them rather than not at all. */
+  function createSiteRulesOrNone(): SiteRules {
+    const timezoneOffset = options.timezoneOffset ?? ((now: number) => new Date(now).getTimezoneOffset());
+    try {
+      return createSiteRules({ rules: options.rules, diversity: options.diversity, timezoneOffset });
+    } catch (error) {
+      errors.push(error instanceof InsituError ? error : new InsituError('invalid_rules', String(error)));
+      return createSiteRules({ timezoneOffset });
+    }
+  }
 
   const gate = new ConsentGate({
     openStore: options.openStore,
@@ -111,6 +128,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     cancelStateWrite = scheduler.defer(() => {
       cancelStateWrite = undefined;
       gate.putState('model', personalizer.exportState());
+      gate.putState('signals', site.exportState());
     }, STATE_WRITE_DELAY_MS);
   }
 
@@ -175,6 +193,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     }
     if (pending.length) personalizer.observe(pending);
     for (const [key, restoreState] of [
+      ['signals', (v: unknown) => site.importState(v)],
       ['reporter', (v: unknown) => reporter.importState(v)],
       ['ledger', (v: unknown) => reporter.importLedger(v)],
       ['sent', (v: unknown) => reports.restoreSent(v)],
@@ -194,6 +213,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     consent = { ...next };
     if (next.personalization === 'denied' && previous.personalization !== 'denied') {
       personalizer.reset();
+      site.reset();
       recentDecisions.clear();
       dedup.clear();
     }
@@ -222,6 +242,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       const fresh = dedup.filter(events);
       if (!fresh.length) return;
       personalizer.observe(fresh);
+      site.observe(fresh);
       for (const event of fresh) reporter.observeEvent(event);
       gate.addEvents(fresh);
       for (const event of fresh) {
@@ -234,11 +255,16 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     },
 
     rank(request) {
-      return personalizer.rank(request);
+      const context = site.context(request, clock.now());
+      // Diversity re-ranks a wider pool than the shelf it fills.
+      const pool = request.k && options.diversity ? request.k * DIVERSITY_POOL_FACTOR : request.k;
+      return site.diversify(personalizer.rank({ ...request, context, ...(pool ? { k: pool } : {}) }), request.k);
     },
 
     decide(request: DecideRequest) {
-      const record = personalizer.decide(request);
+      const now = clock.now();
+      const withContext = { ...request, context: site.context(request, now) };
+      const record = site.decide(withContext, now, () => randomId(random, 'r-'), (ruled) => personalizer.decide(ruled));
       rememberDecision(record);
       reporter.observeDecision(record);
       persistStateSoon();
@@ -266,7 +292,13 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     },
 
     explain(decisionId) {
-      return personalizer.explain(decisionId);
+      const record = recentDecisions.get(decisionId);
+      if (record && (record.policy === 'pinned' || record.policy === 'fallback')) return explainRuled(record);
+      return personalizer.explain(decisionId) ?? (record && explainRuled(record));
+    },
+
+    setRules(rules) {
+      site.setRules(rules);
     },
 
     mute(tag) {
@@ -282,6 +314,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     setCatalog(items) {
       options.catalog = items;
       personalizer.setCatalog(items);
+      site.setCatalog(items);
       reporter.setCatalog(items);
     },
 
@@ -313,12 +346,14 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
         consent: { ...consent },
         affinities: personalizer.affinities(),
         sent: reports.sent(),
+        signals: { ...site.signals(clock.now()) },
       };
     },
 
     async forget() {
       await ready;
       personalizer.reset();
+      site.reset();
       recentDecisions.clear();
       dedup.clear();
       deviceId = randomId(random, 'd-');
@@ -335,6 +370,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
         cancelStateWrite();
         cancelStateWrite = undefined;
         gate.putState('model', personalizer.exportState());
+        gate.putState('signals', site.exportState());
       }
       await gate.flush();
       if (consent.metrics === 'granted') await reports.run();
@@ -357,6 +393,20 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     },
   };
   return engine;
+}
+
+/** A decision a site rule made (pinned) or that fell back: nothing learned drove it, and it says so. */
+function explainRuled(record: DecisionRecord): Explanation {
+  return {
+    decisionId: record.decisionId,
+    itemId: record.itemId,
+    policy: record.policy,
+    exploring: record.exploring,
+    propensity: record.propensity,
+    reasons: record.reasons,
+    alternatives: record.candidates.map((itemId, i) => ({ itemId, score: record.scores[i] ?? 0, probability: record.probabilities[i] ?? 0 })),
+    drivers: [],
+  };
 }
 
 /** Without a platform scheduler, deferred work runs on the next microtask (Node tests, benchmarks). */

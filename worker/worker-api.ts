@@ -16,6 +16,10 @@ export interface WorkerInitConfig {
   consent: ConsentState;
   collectorUrl?: string;
   report?: Omit<ReporterConfig, 'catalog'>;
+  /** Site rules as JSON, or a same-origin URL to fetch them from. */
+  rules?: unknown;
+  rulesUrl?: string;
+  diversity?: number;
   seed?: number;
 }
 

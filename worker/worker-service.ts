@@ -64,6 +64,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
         if (engine) await engine.close();
         const catalog = config.catalog ?? (config.catalogUrl ? ((await fetchJson(config.catalogUrl)) as CatalogItem[]) : []);
         const priors = config.priors ?? (config.priorsUrl ? ((await fetchJson(config.priorsUrl)) as Priors) : undefined);
+        const rules = config.rules ?? (config.rulesUrl ? await fetchJson(config.rulesUrl) : undefined);
         const created = createEngine({
           catalog,
           priors,
@@ -76,6 +77,8 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
           reportRandom: createSeededRandom(randomSeed()),
           collectorUrl: config.collectorUrl,
           ...(config.report ? { report: config.report } : {}),
+          ...(rules !== undefined ? { rules } : {}),
+          ...(config.diversity !== undefined ? { diversity: config.diversity } : {}),
         });
         engine = created;
         await created.ready;

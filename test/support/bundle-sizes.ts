@@ -21,7 +21,8 @@ export function gzipBytes(file: string): number {
 }
 
 const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[\w*{}\s,$]+from\s*)?["']([^"']+)["']/g;
-const DYNAMIC_IMPORT = /\bimport\(\s*["']([^"']+)["']\s*\)/g;
+// Vite writes chunk imports with backticks as often as with quotes.
+const DYNAMIC_IMPORT = /\bimport\(\s*["'`]([^"'`]+)["'`]\s*\)/g;
 
 function specifiers(code: string, pattern: RegExp): string[] {
   return [...code.matchAll(pattern)].map((m) => m[1]!).filter((s) => s.startsWith('.'));

@@ -1,0 +1,121 @@
+/**
+ * A quick self-check of insitu's ranking quality on MovieLens-100K (the full benchmark with every
+ * anchor is `npm run bench:quality`). Leave-last-out per user (time order, seeded tie-break),
+ * full-catalog HR@10 over items the user has not rated; priors from `buildPriors` over the
+ * training split; each user's personalizer sees only that user's training events.
+ *
+ *   npx tsx test/bench/quality/insitu-quick.ts [seeds=3]
+ *
+ * Reads ../shared/data/movielens-100k (never copied into the project); exits 0 when absent.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildPriors, createPersonalizer } from '../../../worker/decide/index.js';
+import { createSeededRandom } from '../../../worker/seeded-random.js';
+import type { CatalogItem, ConsentState, InsituEvent, Priors } from '../../../worker/types.js';
+
+const DATA = resolve(import.meta.dirname, '../../../../shared/data/movielens-100k');
+const TOP_K = 10;
+const HISTORY_CUTS = [1, 3, 5, 10, 20];
+const GRANTED: ConsentState = { personalization: 'granted', metrics: 'denied', sensitive: 'denied' };
+
+interface Rating {
+  user: number;
+  item: string;
+  ts: number;
+}
+
+function loadMovieLens(): { ratings: Rating[]; catalog: CatalogItem[] } | undefined {
+  if (!existsSync(`${DATA}/u.data`) || !existsSync(`${DATA}/u.item`)) return undefined;
+  const genres = readFileSync(`${DATA}/u.genre`, 'latin1')
+    .trim()
+    .split('\n')
+    .map((line) => line.split('|')[0]!);
+  const catalog = readFileSync(`${DATA}/u.item`, 'latin1')
+    .trim()
+    .split('\n')
+    .map((line): CatalogItem => {
+      const fields = line.split('|');
+      const flags = fields.slice(5);
+      return { id: fields[0]!, title: fields[1]!, tags: genres.filter((_, g) => flags[g] === '1' && genres[g] !== 'unknown') };
+    });
+  const ratings = readFileSync(`${DATA}/u.data`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [user, item, , ts] = line.split('\t');
+      return { user: Number(user), item: item!, ts: Number(ts) };
+    });
+  return { ratings, catalog };
+}
+
+/** Per user, time order with a seeded tie-break; the last rating is held out. */
+function leaveLastOut(ratings: Rating[], seed: number) {
+  const random = createSeededRandom(seed);
+  const byUser = new Map<number, Array<Rating & { tie: number }>>();
+  for (const rating of ratings) {
+    const list = byUser.get(rating.user) ?? [];
+    list.push({ ...rating, tie: random.next() });
+    byUser.set(rating.user, list);
+  }
+  return [...byUser.keys()]
+    .sort((a, b) => a - b)
+    .map((user) => {
+      const list = byUser.get(user)!.sort((a, b) => a.ts - b.ts || a.tie - b.tie);
+      return { train: list.slice(0, -1), test: list[list.length - 1]!.item };
+    });
+}
+
+function insituHits(catalog: CatalogItem[], priors: Priors, train: Rating[], test: string, cut?: number): { hit: boolean; ms: number } {
+  const personalizer = createPersonalizer({
+    catalog,
+    priors,
+    random: createSeededRandom(7),
+    clock: { now: () => 0 },
+    consent: () => GRANTED,
+    inHoldout: false,
+  });
+  const seen = new Set(train.map((r) => r.item));
+  const fed = cut === undefined ? train : train.slice(-cut);
+  const events: InsituEvent[] = fed.map((r, n) => ({ id: `e${n}`, type: 'view', itemId: r.item, ts: r.ts * 1000 }));
+  personalizer.observe(events);
+  const start = performance.now();
+  const top = personalizer.rank({ placement: 'bench', candidates: catalog.map((c) => c.id).filter((id) => !seen.has(id)), k: TOP_K });
+  return { hit: top.some((r) => r.itemId === test), ms: performance.now() - start };
+}
+
+function main(): void {
+  const data = loadMovieLens();
+  if (!data) {
+    console.log(`MovieLens-100K not found at ${DATA}: skipping the insitu quality self-check.`);
+    return;
+  }
+  const seeds = Number(process.argv[2] ?? 3);
+  const rows: Record<string, number[]> = { popularity: [], insitu: [], ...Object.fromEntries(HISTORY_CUTS.map((c) => [`insitu@${c}`, []])) };
+  const rankMs: number[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const users = leaveLastOut(data.ratings, seed);
+    const priors = buildPriors(users.map((u) => u.train.map((r) => r.item)));
+    const byPopularity = data.catalog.map((c) => c.id).sort((a, b) => (priors.popularity[b] ?? 0) - (priors.popularity[a] ?? 0));
+    let popularityHits = 0;
+    const insitu = { all: 0, ...Object.fromEntries(HISTORY_CUTS.map((c) => [c, 0])) } as Record<string, number>;
+    for (const { train, test } of users) {
+      const seen = new Set(train.map((r) => r.item));
+      if (byPopularity.filter((id) => !seen.has(id)).slice(0, TOP_K).includes(test)) popularityHits++;
+      const full = insituHits(data.catalog, priors, train, test);
+      rankMs.push(full.ms);
+      if (full.hit) insitu.all!++;
+      for (const cut of HISTORY_CUTS) if (insituHits(data.catalog, priors, train, test, cut).hit) insitu[cut]!++;
+    }
+    rows.popularity!.push(popularityHits / users.length);
+    rows.insitu!.push(insitu.all! / users.length);
+    for (const cut of HISTORY_CUTS) rows[`insitu@${cut}`]!.push(insitu[cut]! / users.length);
+  }
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  console.log(`MovieLens-100K leave-last-out, full-catalog HR@${TOP_K}, mean of ${seeds} seeds`);
+  for (const [model, values] of Object.entries(rows)) console.log(`${model.padEnd(12)} ${mean(values).toFixed(4)}   (${values.map((v) => v.toFixed(4)).join(', ')})`);
+  rankMs.sort((a, b) => a - b);
+  console.log(`rank() over ~1680 candidates: median ${rankMs[rankMs.length >> 1]!.toFixed(2)} ms`);
+}
+
+main();

@@ -1,0 +1,72 @@
+/**
+ * The one string hash the decision maker uses (text-token buckets, item-id buckets, holdout
+ * assignment, state checksums): 32-bit FNV-1a over the UTF-8 bytes of the string, followed by
+ * murmur3's 32-bit finalizer. FNV-1a alone is portable but mixes its last bytes poorly (ids that
+ * differ only in their last character land in nearby values); the finalizer spreads every bit.
+ * UTF-8 rather than UTF-16 code units so a port in any language gets the same numbers
+ * (test/unit/decide/fixtures/holdout-cases.json pins them).
+ */
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a (32-bit) over the UTF-8 encoding of `text`. */
+export function fnv1a32(text: string): number {
+  let hash = FNV_OFFSET;
+  const step = (byte: number) => {
+    hash ^= byte;
+    hash = Math.imul(hash, FNV_PRIME);
+  };
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    // A surrogate pair is one code point; a lone surrogate is encoded as U+FFFD, as TextEncoder does.
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        i++;
+      } else {
+        code = 0xfffd;
+      }
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      code = 0xfffd;
+    }
+    if (code < 0x80) {
+      step(code);
+    } else if (code < 0x800) {
+      step(0xc0 | (code >> 6));
+      step(0x80 | (code & 0x3f));
+    } else if (code < 0x10000) {
+      step(0xe0 | (code >> 12));
+      step(0x80 | ((code >> 6) & 0x3f));
+      step(0x80 | (code & 0x3f));
+    } else {
+      step(0xf0 | (code >> 18));
+      step(0x80 | ((code >> 12) & 0x3f));
+      step(0x80 | ((code >> 6) & 0x3f));
+      step(0x80 | (code & 0x3f));
+    }
+  }
+  return hash >>> 0;
+}
+
+/** murmur3's 32-bit finalizer: a bijection that makes every output bit depend on every input bit. */
+export function fmix32(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The decision maker's string hash: fmix32(fnv1a32(utf8(text))), an unsigned 32-bit integer. */
+export function hashString(text: string): number {
+  return fmix32(fnv1a32(text));
+}
+
+/** The hash as a uniform number in [0, 1). */
+export function hashUnit(text: string): number {
+  return hashString(text) / 4294967296;
+}
