@@ -23,7 +23,7 @@ import {
   openPanel,
   reportsPostedByBrowser,
   shiftWorkerClock,
-  waitForImpressions,
+  waitForCaptureToSettle,
   type Book,
 } from './support/demo-pages.js';
 
@@ -210,10 +210,10 @@ describe('the privacy-audit demo in Chromium', () => {
     await page.check('#consent-personalization');
     await homePicks(page, () => page.click('[data-consent-action="save"]'));
     await browseShelf(page, server.origin, TAG, 6);
-    const visitStart = await page.evaluate(() => Date.now());
     await openHome(page, server.origin);
+    await homePicks(page);
     // Let this visit's impressions land first: Forget erases what exists, and capture goes on after it.
-    await waitForImpressions(page, await homePicks(page), visitStart);
+    await waitForCaptureToSettle(page);
     expect(await countRecords(page, 'events')).toBeGreaterThan(0);
 
     await openPanel(page, 'storage');

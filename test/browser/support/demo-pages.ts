@@ -116,19 +116,27 @@ export async function shiftWorkerClock(page: Page, shiftMs: number): Promise<voi
   if (!shifted.includes(true)) throw new Error(`no running insitu worker on ${page.url()}`);
 }
 
+/** Impressions need a second in view; capture is settled once nothing new arrived for longer. */
+const CAPTURE_QUIET_MS = 2_500;
+
 /**
- * Wait until the page's auto-capture has counted the impressions of these items (each is counted
- * once per page view, a second after it comes into view), so later steps see a settled store.
+ * Wait until the page's auto-capture has gone quiet (no new event for CAPTURE_QUIET_MS), so a
+ * later step sees a settled store: each item's impression is counted once per page view.
  */
-export async function waitForImpressions(page: Page, itemIds: string[], since: number): Promise<void> {
+export async function waitForCaptureToSettle(page: Page): Promise<void> {
   const deadline = Date.now() + PAGE_READY_MS;
+  let last = -1;
+  let quietSince = Date.now();
   for (;;) {
-    const seen = await page.evaluate(async (from) => {
+    const count = await page.evaluate(async () => {
       const data = await window.quire.client.exportData();
-      return [...data.events, ...data.memory.events].filter((e) => e.type === 'impression' && e.ts >= from).map((e) => e.itemId ?? '');
-    }, since);
-    if (itemIds.every((id) => seen.includes(id))) return;
-    if (Date.now() > deadline) throw new Error(`impressions of ${itemIds.filter((id) => !seen.includes(id)).join(', ')} never arrived`);
+      return data.events.length + data.memory.events.length;
+    });
+    if (count !== last) {
+      last = count;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= CAPTURE_QUIET_MS) return;
+    if (Date.now() > deadline) throw new Error('auto-capture never went quiet');
     await page.waitForTimeout(250);
   }
 }
