@@ -26,8 +26,6 @@ export const CATALOG_SIZE = 300;
 export const MAX_SHELVES = 8;
 /** Neighbours per book in the priors: the engine reads the best first, a short list is enough. */
 export const MAX_NEIGHBOURS = 8;
-/** Below this similarity two books are not neighbours (one shared broad shelf is not a link). */
-export const MIN_NEIGHBOUR_WEIGHT = 0.25;
 /** Languages the shop's (English) catalog keeps; '' is how books.csv leaves many English titles. */
 const ENGLISH = new Set(['eng', 'en-US', 'en-GB', 'en-CA', '']);
 /** Companions, omnibus editions and abridged duplicates of books already in the shop. */
@@ -108,14 +106,6 @@ function slug(text: string): string {
     .replace(/^-|-$/g, '');
 }
 
-function eraShelf(year: number | undefined): string | undefined {
-  if (year === undefined) return undefined;
-  if (year < 1800) return undefined; // Homer and Shakespeare are "classics" already; no shelf fits better
-  if (year < 1900) return '19th-century';
-  if (year < 2000) return '20th-century';
-  return '21st-century';
-}
-
 function seriesShelf(series: string | undefined): string | undefined {
   return series ? slug(series.replace(/\s*#.*$/, '')) : undefined;
 }
@@ -124,9 +114,9 @@ function shelvesFor(row: SourceRow, series: string | undefined, vocabulary: Set<
   const author = row.authors[0] ?? '';
   const assigned = BOOK_SHELVES[row.bookId] ?? AUTHOR_SHELVES[author];
   if (!assigned) throw new Error(`no shelves for "${author}" (book ${row.bookId}): add them to book-genres.ts`);
+  // No century shelf: a third of the shop shares each one, so it would say little about taste
+  // and drown the genres (the year is shown on the book, not learned from).
   const shelves = assigned.split(/\s+/).filter(Boolean);
-  const era = eraShelf(row.year);
-  if (era) shelves.push(era);
   // A series becomes a shelf only where Goodreads readers made it one (e.g. harry-potter), and only
   // when the shop stocks more than one of its books (a one-book shelf links nothing).
   const shelf = seriesShelf(series);
@@ -135,11 +125,6 @@ function shelvesFor(row: SourceRow, series: string | undefined, vocabulary: Set<
     if (!vocabulary.has(shelf)) throw new Error(`"${shelf}" (book ${row.bookId}) is not a shelf name in tags.csv`);
   }
   return [...new Set(shelves)].slice(0, MAX_SHELVES);
-}
-
-function displayYear(year: number | undefined): string {
-  if (year === undefined) return '';
-  return year < 0 ? `c. ${-year} BC` : String(year);
 }
 
 export function buildBooks(rows: SourceRow[], vocabulary: Set<string>): Book[] {
@@ -158,7 +143,6 @@ export function buildBooks(rows: SourceRow[], vocabulary: Set<string>): Book[] {
     const tags = shelvesFor(row, series, vocabulary, sharedSeries);
     const author = row.authors[0]!;
     const sensitive = tags.map((tag) => SENSITIVE_SHELVES[tag]).find(Boolean);
-    const year = displayYear(row.year);
     return {
       id: `b${row.bookId}`,
       title,
@@ -166,7 +150,8 @@ export function buildBooks(rows: SourceRow[], vocabulary: Set<string>): Book[] {
       authors: author,
       ...(row.year !== undefined ? { year: row.year } : {}),
       tags,
-      text: `${title} by ${author}${year ? `, ${year}` : ''}. ${tags.join(', ').replace(/-/g, ' ')}.`,
+      // Title and author only: the shelves are features of their own, repeating them here would count them twice.
+      text: `${title} by ${author}`,
       ...(sensitive ? { sensitive } : {}),
       rating: row.averageRating,
       ratings: row.ratingsCount,
@@ -179,9 +164,16 @@ function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
+/** Neighbour weight of another book in the same series: readers of one volume read the next. */
+export const SAME_SERIES_WEIGHT = 0.8;
+/** Neighbour weight of another book by the same author. */
+export const SAME_AUTHOR_WEIGHT = 0.5;
+
 /**
  * Priors from public aggregates only: popularity is the log of the book's Goodreads ratings count
- * (scaled to (0, 1]); neighbours are books sharing shelves (Jaccard), plus the same author or series.
+ * (scaled to (0, 1]). Neighbours link books of one series or one author, the co-reading the data
+ * set's metadata can vouch for; shelf overlap is left to the engine, which learns it from the
+ * shelves themselves (neighbours made from the same shelves would count them twice).
  */
 export function buildPriors(books: Book[]): { version: 1; popularity: Record<string, number>; neighbours: Record<string, Array<[string, number]>> } {
   const maxLog = Math.log1p(Math.max(...books.map((b) => b.ratings)));
@@ -190,17 +182,14 @@ export function buildPriors(books: Book[]): { version: 1; popularity: Record<str
   const seriesOf = (book: Book) => book.series?.replace(/\s*#.*$/, '');
   const neighbours: Record<string, Array<[string, number]>> = {};
   for (const book of books) {
-    const mine = new Set(book.tags);
     const scored: Array<[string, number]> = [];
     for (const other of books) {
       if (other === book) continue;
-      const shared = other.tags.filter((tag) => mine.has(tag)).length;
-      const jaccard = shared / (mine.size + other.tags.length - shared);
-      const bonus = (seriesOf(book) && seriesOf(book) === seriesOf(other) ? 0.3 : 0) + (book.authors === other.authors ? 0.15 : 0);
-      const weight = Math.min(1, jaccard + bonus);
-      if (weight >= MIN_NEIGHBOUR_WEIGHT) scored.push([other.id, round(weight, 3)]);
+      const sameSeries = seriesOf(book) !== undefined && seriesOf(book) === seriesOf(other);
+      const weight = sameSeries ? SAME_SERIES_WEIGHT : book.authors === other.authors ? SAME_AUTHOR_WEIGHT : 0;
+      if (weight > 0) scored.push([other.id, weight]);
     }
-    scored.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    scored.sort((a, b) => b[1] - a[1] || popularity[b[0]]! - popularity[a[0]]! || a[0].localeCompare(b[0]));
     if (scored.length) neighbours[book.id] = scored.slice(0, MAX_NEIGHBOURS);
   }
   return { version: 1, popularity, neighbours };
@@ -216,25 +205,24 @@ const SHELF_LABELS: Record<string, string> = {
   'self-help': 'Self-help',
   'true-crime': 'True crime',
 };
-const ERA_SHELVES = new Set(['19th-century', '20th-century', '21st-century']);
 
 export interface Shelf {
   tag: string;
   label: string;
   count: number;
-  kind: 'genre' | 'era' | 'series';
+  kind: 'genre' | 'series';
 }
 
-/** The shelves the shop lists, most stocked first: genres, then centuries, then series. */
+/** The shelves the shop lists, most stocked first: genres, then series. */
 export function buildShelves(books: Book[]): Shelf[] {
   const counts = new Map<string, number>();
   for (const book of books) for (const tag of book.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
   // A series shelf reads as the series does ("Robert Langdon"), not as its slug.
   const seriesNames = new Map(books.flatMap((book) => (book.series ? [[seriesShelf(book.series)!, book.series.replace(/\s*#.*$/, '')] as const] : [])));
-  const order = { genre: 0, era: 1, series: 2 };
+  const order = { genre: 0, series: 1 };
   return [...counts]
     .map(([tag, count]): Shelf => {
-      const kind = ERA_SHELVES.has(tag) ? 'era' : seriesNames.has(tag) ? 'series' : 'genre';
+      const kind = seriesNames.has(tag) ? 'series' : 'genre';
       const label = SHELF_LABELS[tag] ?? seriesNames.get(tag) ?? (tag.charAt(0).toUpperCase() + tag.slice(1)).replace(/-/g, ' ');
       return { tag, label, count, kind };
     })
@@ -256,10 +244,10 @@ What was changed, by \`demo/scripts/make-catalog.ts\`:
   ratings count. Series were split out of titles. Cover image URLs were dropped.
 - Shelves (tags): the copy used has no \`book_tags.csv\`, so shelves were assigned by the insitu
   project, per author and for a few single books (\`demo/scripts/book-genres.ts\`), choosing only
-  names from the data set's shelf vocabulary (\`tags.csv\`), plus a century shelf from the year.
+  names from the data set's shelf vocabulary (\`tags.csv\`).
   They are not Goodreads users' shelf counts.
 - Priors: popularity is the log of each book's ratings count, scaled to (0, 1]; neighbours are
-  books sharing shelves, author or series.
+  books of the same series or author.
 `;
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   acceptAll,
   browseShelf,
   closePanel,
+  ensurePersonalizedDevice,
   hasTag,
   homePicks,
   openHome,
@@ -115,7 +116,9 @@ describe('the privacy-audit demo in Chromium', () => {
     await openHome(page, server.origin);
     // Personalization only, through the banner's own boxes.
     await page.check('#consent-personalization');
-    const before = await homePicks(page, () => page.click('[data-consent-action="save"]'));
+    await homePicks(page, () => page.click('[data-consent-action="save"]'));
+    await ensurePersonalizedDevice(page, server.origin);
+    const before = await homePicks(page);
     expect(before).toHaveLength(9);
 
     await browseShelf(page, server.origin, TAG, BROWSED_BOOKS);
@@ -209,6 +212,7 @@ describe('the privacy-audit demo in Chromium', () => {
     await openHome(page, server.origin);
     await page.check('#consent-personalization');
     await homePicks(page, () => page.click('[data-consent-action="save"]'));
+    await ensurePersonalizedDevice(page, server.origin);
     await browseShelf(page, server.origin, TAG, 6);
     await openHome(page, server.origin);
     await homePicks(page);

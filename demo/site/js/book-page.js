@@ -1,14 +1,15 @@
 // The book page, on the script-tag install: the page talks to insitu through the stub queue
 // (window.insitu.track / decide / flush), exactly as a site without a build step would; the audit
 // panel uses the client the loader exposes once it has started (window.insitu.client).
-import { loadCatalog, shelfLabel, shelfUrl, yearText } from './catalog.js';
+import { loadCatalog, shelfLabel, shelfUrl, similarBooks, yearText } from './catalog.js';
 import { mountChrome } from './chrome.js';
 import { bookCard, byline, ratingLine, tagChips } from './cards.js';
 import { cover } from './cover.js';
 import { h, replace } from './dom.js';
 
-/** Books in "Readers also liked". */
+/** Books in "Readers also liked", picked on the device among this many similar ones. */
 const ALSO_LIKED = 4;
+const ALSO_LIKED_CANDIDATES = 12;
 /** Deadline for each pick; past it the neighbour list's own order is shown. */
 const DECIDE_TIMEOUT_MS = 300;
 /** How long the panel waits for the runtime that insitu.js imports. */
@@ -59,8 +60,7 @@ function renderBook(book) {
 }
 
 async function renderAlsoLiked(book) {
-  const priors = await fetch('/data/priors.json').then((response) => response.json());
-  let candidates = (priors.neighbours[book.id] ?? []).map(([neighbour]) => neighbour).filter((neighbourId) => catalog.byId.has(neighbourId));
+  let candidates = similarBooks(catalog, book, ALSO_LIKED_CANDIDATES).map((similar) => similar.id);
   const picks = [];
   while (picks.length < ALSO_LIKED && candidates.length) {
     const decision = await insitu.decide('book-also', { candidates, fallback: candidates[0], timeoutMs: DECIDE_TIMEOUT_MS });

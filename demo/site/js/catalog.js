@@ -51,3 +51,22 @@ export function yearText(book) {
   if (book.year === undefined) return '';
   return book.year < 0 ? `c. ${-book.year} BC` : String(book.year);
 }
+
+/**
+ * Books like this one, for "Readers also liked": the same series first, then the same author,
+ * then the most shared genre shelves; ties go to the more read book.
+ */
+export function similarBooks(catalog, book, limit) {
+  const series = book.series?.replace(/\s*#.*$/, '');
+  const genres = new Set(book.tags.filter((tag) => catalog.shelfByTag.get(tag)?.kind === 'genre'));
+  return catalog.books
+    .filter((other) => other.id !== book.id)
+    .map((other) => ({
+      other,
+      score: (series && other.series?.replace(/\s*#.*$/, '') === series ? 100 : 0) + (other.authors === book.authors ? 10 : 0) + other.tags.filter((tag) => genres.has(tag)).length,
+    }))
+    .filter(({ score }) => score > 0)
+    .sort((a, b) => b.score - a.score || b.other.ratings - a.other.ratings)
+    .slice(0, limit)
+    .map(({ other }) => other);
+}

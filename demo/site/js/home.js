@@ -7,8 +7,6 @@ import { bookCard, byline, ratingLine, reasonList, shelfLinks, tagChips } from '
 import { cover } from './cover.js';
 import { h, replace } from './dom.js';
 
-/** The hero is chosen among the most-read books: a front page features books most people know. */
-const HERO_CANDIDATES = 100;
 /** Books on the "Picked for you" shelf. */
 const SHELF_SIZE = 8;
 
@@ -23,7 +21,7 @@ async function renderPicks() {
   if (rendering) return rendering.then(renderPicks);
   rendering = (async () => {
     const popular = byPopularity(catalog).map((book) => book.id);
-    const hero = await client.decide('home-hero', { candidates: popular.slice(0, HERO_CANDIDATES), fallback: popular[0] });
+    const hero = await client.decide('home-hero', { candidates: popular, fallback: popular[0] });
     renderHero(hero);
     const picks = [];
     let remaining = popular.filter((id) => id !== hero.itemId);

@@ -140,3 +140,20 @@ export async function waitForCaptureToSettle(page: Page): Promise<void> {
     await page.waitForTimeout(250);
   }
 }
+
+/**
+ * A share of devices (5% by default) is the holdout arm: never personalized, so lift can be
+ * measured. A test about personalization needs a personalized device: while the latest decision
+ * says holdout, Forget (which draws a new device id, and so a new arm) and look again.
+ */
+export async function ensurePersonalizedDevice(page: Page, origin: string): Promise<void> {
+  for (let attempt = 0; attempt < MAX_ARM_DRAWS; attempt++) {
+    const policy = await page.evaluate(async () => (await window.quire.client.exportData()).decisions.at(-1)?.policy);
+    if (policy !== 'holdout') return;
+    await page.evaluate(() => window.quire.client.forget());
+    await openHome(page, origin);
+  }
+  throw new Error(`still in the holdout arm after ${MAX_ARM_DRAWS} device ids`);
+}
+/** At a 5% holdout, five draws all landing in it happen about three times in ten million. */
+const MAX_ARM_DRAWS = 5;
