@@ -90,11 +90,16 @@ function rowsFrom(csv: string): SourceRow[] {
     });
 }
 
-/** "Catching Fire (The Hunger Games, #2)" → title "Catching Fire", series "The Hunger Games #2". */
+/**
+ * "Catching Fire (The Hunger Games, #2)" → title "Catching Fire", series "The Hunger Games #2";
+ * "The Firm (Penguin Readers, Level 5)" → "The Firm" (an edition note, not part of the title).
+ */
 function splitSeries(title: string): { title: string; series?: string } {
-  const match = /^(.*?)\s*\(([^()]*?),?\s*#\s*([\d.\-–]+)\)\s*$/.exec(title);
-  if (!match) return { title: title.replace(/\s+/g, ' ').trim() };
-  return { title: match[1]!.replace(/\s+/g, ' ').trim(), series: `${match[2]!.replace(/\s+/g, ' ').trim()} #${match[3]}` };
+  const clean = (text: string) => text.replace(/\s+/g, ' ').trim();
+  const series = /^(.*?)\s*\(([^()]*?),?\s*#\s*([\d.\-–]+)\)\s*$/.exec(title);
+  if (series) return { title: clean(series[1]!), series: `${clean(series[2]!)} #${series[3]}` };
+  const note = /^(.+?)\s*\([^()]*\)\s*$/.exec(title);
+  return { title: clean(note ? note[1]! : title) };
 }
 
 function slug(text: string): string {
