@@ -136,7 +136,7 @@ describe('the privacy-audit demo in Chromium', () => {
 
     // The page shows the reasons; the panel shows them per decision, and the learned interests.
     const mentions = (text: string) => text.toLowerCase().replace(/-/g, ' ').includes(TAG_LABEL.toLowerCase());
-    await page.screenshot({ path: join(SCREENSHOTS, 'home-desktop.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'home-desktop.png'), fullPage: true });
     await openPanel(page, 'decisions');
     const reasons = await page.locator('.decision[data-policy] .decision__reasons').allTextContents();
     expect(reasons.some(mentions)).toBe(true);
@@ -151,7 +151,7 @@ describe('the privacy-audit demo in Chromium', () => {
 
     const phone = await newPage(PHONE);
     await openHome(phone, server.origin);
-    await phone.screenshot({ path: join(SCREENSHOTS, 'home-phone.png') });
+    await phone.screenshot({ path: join(SCREENSHOTS, 'home-phone.png'), fullPage: true });
     await openPanel(phone, 'interests');
     await phone.screenshot({ path: join(SCREENSHOTS, 'audit-interests-phone.png') });
     await openPanel(phone, 'decisions');

@@ -13,7 +13,7 @@ const SHELF_SIZE = 8;
 const client = startInsitu();
 const catalog = await loadCatalog();
 const panel = mountChrome(client, catalog);
-replace(document.getElementById('shelf-links'), shelfLinks(catalog));
+replace(document.getElementById('shelf-links'), shelfLinks(catalog, { limit: 12 }));
 
 let rendering;
 async function renderPicks() {

@@ -84,7 +84,7 @@ export function createInterests(ctx) {
         return s(
           'g',
           { class: 'chart__row', 'data-tag': a.tag },
-          s('text', { x: LABEL_WIDTH - 10, y: y + ROW_HEIGHT / 2 + 5, class: 'chart__label', 'text-anchor': 'end', text: shelfLabel(ctx.catalog, a.tag) }),
+          s('text', { x: LABEL_WIDTH - 10, y: y + ROW_HEIGHT / 2 + 5, class: 'chart__label', 'text-anchor': 'end' }, fitted(shelfLabel(ctx.catalog, a.tag), LABEL_WIDTH - 12)),
           s('rect', { x: LABEL_WIDTH, y: y + 6, width: BAR_WIDTH, height: ROW_HEIGHT - 12, rx: 3, class: 'chart__track' }),
           s('rect', { x: LABEL_WIDTH, y: y + 6, width: scale(before), height: ROW_HEIGHT - 12, rx: 3, class: 'chart__before' }),
           s('rect', { x: LABEL_WIDTH, y: y + 9, width: scale(a.weight), height: ROW_HEIGHT - 18, rx: 2, class: 'chart__now' }),
@@ -111,4 +111,14 @@ function trendArrow(trend) {
 }
 function trendWords(trend) {
   return { up: `growing by ${fixed(trend, 2)}`, down: `fading by ${fixed(-trend, 2)}`, steady: 'steady' }[trendClass(trend)];
+}
+
+/** Average width of a 13px bold label character, for cutting long labels to their column. */
+const LABEL_CHAR_PX = 7.6;
+
+/** The label, cut with an ellipsis to fit `width` px; the full label stays in a <title> (tooltip, screen readers). */
+function fitted(label, width) {
+  const max = Math.max(4, Math.floor(width / LABEL_CHAR_PX));
+  if (label.length <= max) return label;
+  return [`${label.slice(0, max - 1).trimEnd()}…`, s('title', { text: label })];
 }

@@ -19,10 +19,14 @@ export function createNetwork(ctx) {
 
   async function sendNow() {
     send.disabled = true;
+    const before = ctx.snapshot()?.sent.length ?? 0;
     try {
       const result = await ctx.client.deliverReports();
       await ctx.refresh();
-      ctx.say(deliveryWords(result));
+      // The panel's own refresh (exportData flushes, and a flush delivers what is due) may have
+      // sent the report a moment before this call: say what the list now shows.
+      const sentSince = (ctx.snapshot()?.sent.length ?? 0) - before;
+      ctx.say(result.outcomes.length || sentSince <= 0 ? deliveryWords(result) : `Sent ${deliverySentence(sentSince, 'report')}: see below.`);
     } catch (error) {
       ctx.say(`Could not send: ${error?.message ?? error}`);
     } finally {
@@ -57,7 +61,16 @@ export function createNetwork(ctx) {
             h('span', { class: 'request__size', text: `${new Blob([request.body]).size.toLocaleString()} bytes` }),
             h('span', { class: 'request__when', text: when(request.at) }),
           ),
-          h('dl', { class: 'facts facts--compact' }, h('dt', { text: 'URL' }), h('dd', { text: request.url }), h('dt', { text: 'Idempotency-Key' }), h('dd', { text: request.idempotencyKey })),
+          h(
+            'dl',
+            { class: 'facts facts--compact' },
+            h('dt', { text: 'URL' }),
+            h('dd', { text: request.url }),
+            h('dt', { text: 'Idempotency-Key' }),
+            h('dd', { text: request.idempotencyKey }),
+            reportFacts(body).map(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]),
+          ),
+          h('h4', { class: 'decision__subheading', text: 'The full body, exactly as sent' }),
           json(body, { maxChars: Infinity }),
         );
       }),
@@ -86,4 +99,33 @@ export function deliveryWords(result) {
   ]
     .filter(Boolean)
     .join(' ');
+}
+
+/** Labels for the report's resource attributes (worker/report/otlp.ts). */
+const REPORT_ATTRIBUTES = {
+  'insitu.report.id': 'Report id (random, new for every report)',
+  'insitu.schema_version': 'Schema version',
+  'insitu.group': 'Group',
+  'insitu.mechanism': 'Privacy mechanism',
+  'insitu.epsilon': 'ε of this report',
+};
+
+/** The facts a reviewer wants first, read from the OTLP body: who (nobody), what, how private. */
+function reportFacts(body) {
+  const resource = body?.resourceMetrics?.[0];
+  if (!resource) return [];
+  const value = (v) => v?.stringValue ?? v?.intValue ?? v?.doubleValue ?? v?.boolValue;
+  const facts = [];
+  for (const attribute of resource.resource?.attributes ?? []) {
+    if (REPORT_ATTRIBUTES[attribute.key]) facts.push([REPORT_ATTRIBUTES[attribute.key], String(value(attribute.value))]);
+  }
+  const metrics = (resource.scopeMetrics ?? []).flatMap((scope) => scope.metrics ?? []);
+  const points = (metric) => (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
+  const first = metrics.map(points).find((list) => list.length)?.[0];
+  if (first?.startTimeUnixNano && first?.timeUnixNano) {
+    const day = (nanos) => new Date(Number(BigInt(nanos) / 1_000_000n)).toISOString().slice(0, 16).replace('T', ' ');
+    facts.push(['Period', `${day(first.startTimeUnixNano)} to ${day(first.timeUnixNano)} UTC`]);
+  }
+  if (metrics.length) facts.push(['Contents', metrics.map((metric) => `${metric.name} (${points(metric).length})`).join(', ')]);
+  return facts;
 }
