@@ -136,7 +136,7 @@ describe('the privacy-audit demo in Chromium', () => {
 
     // The page shows the reasons; the panel shows them per decision, and the learned interests.
     const mentions = (text: string) => text.toLowerCase().replace(/-/g, ' ').includes(TAG_LABEL.toLowerCase());
-    await page.screenshot({ path: join(SCREENSHOTS, 'home-desktop.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'home-desktop.png') });
     await openPanel(page, 'decisions');
     const reasons = await page.locator('.decision[data-policy] .decision__reasons').allTextContents();
     expect(reasons.some(mentions)).toBe(true);
@@ -149,9 +149,14 @@ describe('the privacy-audit demo in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'audit-decisions-desktop.png') });
     await closePanel(page);
 
+    // The book page runs on the script tag: its picks, slot and panel work the same way.
+    await page.goto(`${server.origin}/book.html?id=${after[0]}`);
+    await page.waitForFunction(() => document.body?.dataset.picks && document.querySelector('#audit-toggle'));
+    await page.screenshot({ path: join(SCREENSHOTS, 'book-desktop.png') });
+
     const phone = await newPage(PHONE);
     await openHome(phone, server.origin);
-    await phone.screenshot({ path: join(SCREENSHOTS, 'home-phone.png'), fullPage: true });
+    await phone.screenshot({ path: join(SCREENSHOTS, 'home-phone.png') });
     await openPanel(phone, 'interests');
     await phone.screenshot({ path: join(SCREENSHOTS, 'audit-interests-phone.png') });
     await openPanel(phone, 'decisions');

@@ -24,7 +24,8 @@ export function bookCard(book, { decision, reason, placement } = {}) {
         h('span', { class: 'card__title', text: book.title }),
         h('span', { class: 'card__author', text: book.authors }),
       ),
-      reason ? h('p', { class: 'card__why', text: reason }) : null,
+      // Cut to three lines on the card; the whole reason is in the tooltip and in the audit panel.
+      reason ? h('p', { class: 'card__why', title: reason, text: reason }) : null,
     ),
   );
 }
