@@ -35,6 +35,8 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 /** Books browsed on one shelf before the home page should lean toward it (the issue's figure). */
 const BROWSED_BOOKS = 10;
+/** Hero + shelf books from the browsed shelf afterwards (of 9). */
+const MIN_SHARE_AFTER = 4;
 /** Browsing ten pages, each waiting for its view to reach the engine, takes a while on 2 cores. */
 const LONG_TEST_MS = 180_000;
 /** The simulated wait for a report period to close: past the daily period and its grace hour. */
@@ -131,8 +133,13 @@ describe('the privacy-audit demo in Chromium', () => {
     console.log(`  before: ${before.map(titleOf).join(', ')}`);
     console.log(`  after:  ${after.map(titleOf).join(', ')}`);
     expect(shareAfter).toBeGreaterThan(shareBefore);
-    expect(shareAfter).toBeGreaterThanOrEqual(5);
-    expect(hasTag(BOOKS, after[0]!, TAG) || tagShare(after.slice(1)) >= 5).toBe(true);
+    // 33 of 300 books are on the shelf: nine picks at random would hold one; four is a clear lean.
+    expect(shareAfter).toBeGreaterThanOrEqual(MIN_SHARE_AFTER);
+    // The hero's policy now puts a book from the shelf first (its shown pick may be an exploration).
+    const heroRecord = await page.evaluate(async () => (await window.quire.client.exportData()).decisions.filter((d) => d.placement === 'home-hero').at(-1)!);
+    const heroTop = heroRecord.candidates[heroRecord.probabilities.indexOf(Math.max(...heroRecord.probabilities))]!;
+    console.log(`  hero: shown ${titleOf(heroRecord.itemId)}${heroRecord.exploring ? ' (exploring)' : ''}; the policy's first choice ${titleOf(heroTop)}`);
+    expect(hasTag(BOOKS, heroTop, TAG)).toBe(true);
 
     // The page shows the reasons; the panel shows them per decision, and the learned interests.
     const mentions = (text: string) => text.toLowerCase().replace(/-/g, ' ').includes(TAG_LABEL.toLowerCase());
