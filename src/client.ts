@@ -4,7 +4,7 @@
  * `track()` returns its error, other calls reject with an InsituError, handled problems go to
  * `onError` and the `error` event.
  */
-import { InsituError, fromErrorValue } from '../worker/errors.js';
+import { ERROR_CODES, InsituError, fromErrorValue, type ErrorCode } from '../worker/errors.js';
 import type { EngineStatus } from '../worker/engine-types.js';
 import type { ConsentState, Decision, InsituEvent, TrackInput } from '../worker/types.js';
 import type { Result, WorkerApi, WorkerInitConfig } from '../worker/worker-api.js';
@@ -15,12 +15,15 @@ import { connectTcf } from './consent/tcf.js';
 import { checkDecideRequest, DEFAULT_DECIDE_TIMEOUT_MS, fallbackDecision, withinDeadline } from './decide-deadline.js';
 import { createEmitter } from './emitter.js';
 import { createEventQueue, flushOnPageHide } from './event-queue.js';
-import type { AutoCaptureOptions, ClientStatus, InsituClient, InsituEvents, InsituOptions, WorkerState } from './types.js';
+import type { AutoCaptureOptions, ClientStatus, InsituClient, InsituEvents, InsituOptions } from './types.js';
+import { createUnloadStash, pageStorage } from './unload-stash.js';
 import { toEvent } from './validate.js';
-import { connectEngine, type EngineConnection, type InlineServiceModule } from './worker-client.js';
+import { superviseEngine } from './engine-supervisor.js';
+import type { InlineServiceModule } from './worker-client.js';
 
-/** Calls other than decide() that take longer than this are presumed lost to a dead worker. */
-export const CALL_TIMEOUT_MS = 10_000;
+export { CALL_TIMEOUT_MS } from './engine-supervisor.js';
+/** How long track() trusts its cached page path: SPA route changes by pushState are seen within this. */
+export const PAGE_PATH_TTL_MS = 100;
 
 export interface ClientPlatform {
   /** The inline engine module, for pages where no worker can run. */
@@ -56,8 +59,6 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
   const nextId = idFactory();
   const hasWindow = typeof window !== 'undefined';
   let engineStatus: Partial<EngineStatus> = {};
-  let workerState: WorkerState = 'starting';
-  let connection: EngineConnection | undefined;
   let destroyed = false;
   const cleanups: Array<() => void> = [];
 
@@ -76,32 +77,36 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     ...(initialConsent ? { initial: initialConsent } : {}),
     gpc,
     apply: async (state) => {
+      if (state.personalization === 'denied') stash.clearAll();
       await ready;
-      if (!connection) return;
-      engineStatus = unwrap(await call(connection.api.setConsent(state)));
+      if (engine.state === 'failed') return;
+      noteStatus(unwrap(await engine.call((api) => api.setConsent(state))));
+      recoverStash();
       emitter.emit('status', statusNow());
     },
   });
 
+  const stash = createUnloadStash(hasWindow ? pageStorage() : undefined, nextId());
   const queue = createEventQueue({
     async send(batch: InsituEvent[]) {
-      if (!connection) throw new InsituError('worker_unavailable', 'engine not running');
-      unwrap(await call(connection.api.track(batch)));
+      stash.noteSent(batch);
+      unwrap(await engine.call((api) => api.track(batch)));
     },
   });
 
-  function call<T>(promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InsituError('worker_unavailable', `the engine did not answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
-      promise.then(
-        (value) => (clearTimeout(timer), resolve(value)),
-        (error: unknown) => (clearTimeout(timer), reject(error)),
-      );
-    });
+  /** Hand the engine what earlier pages could not store before they went (only with personalization granted). */
+  function recoverStash(): void {
+    const personalization = consent.get().personalization;
+    if (personalization === 'denied') stash.clearAll();
+    if (personalization !== 'granted') return;
+    for (const event of stash.take()) queue.push(event);
   }
 
+  /** The consent the running engine was started with (a restart starts with the latest). */
+  let initConsent = consent.get();
   function initConfig(): WorkerInitConfig {
-    const config: WorkerInitConfig = { consent: consent.get() };
+    initConsent = consent.get();
+    const config: WorkerInitConfig = { consent: initConsent };
     if (typeof options.catalog === 'string') config.catalogUrl = new URL(options.catalog, hasWindow ? location.href : undefined).href;
     else if (options.catalog) config.catalog = options.catalog;
     if (typeof options.priors === 'string') config.priorsUrl = new URL(options.priors, hasWindow ? location.href : undefined).href;
@@ -114,24 +119,24 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     return config;
   }
 
+  const engine = superviseEngine({
+    workerUrl: options.workerUrl ?? platform.defaultWorkerUrl(),
+    loadInline: () => platform.loadInline(),
+    init: initConfig,
+    onProblem: report,
+    onState: () => emitter.emit('status', statusNow()),
+  });
+
   const ready: Promise<void> = (async () => {
     try {
-      const config = initConfig();
-      connection = await connectEngine({
-        workerUrl: options.workerUrl ?? platform.defaultWorkerUrl(),
-        loadInline: () => platform.loadInline(),
-        init: config,
-        onWorkerError: report,
-      });
-      for (const problem of connection.problems) report(problem);
-      workerState = connection.state;
+      await engine.api();
       // Consent may have changed while the engine started; the engine must end up with the latest.
       const latest = consent.get();
-      if (JSON.stringify(latest) !== JSON.stringify(config.consent)) unwrap(await connection.api.setConsent(latest));
-      engineStatus = unwrap(await connection.api.status());
+      if (JSON.stringify(latest) !== JSON.stringify(initConsent)) unwrap(await engine.call((api) => api.setConsent(latest)));
+      noteStatus(unwrap(await engine.call((api) => api.status())));
       queue.resume();
+      recoverStash();
     } catch (error) {
-      workerState = 'failed';
       report(error instanceof InsituError ? error : new InsituError('worker_unavailable', String(error)));
     }
     emitter.emit('status', statusNow());
@@ -139,31 +144,73 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
 
   async function engineCall<T>(run: (api: WorkerApi) => Promise<Result<T>>): Promise<T> {
     await ready;
-    if (!connection) throw new InsituError('worker_unavailable', 'the engine could not start; see status');
-    return unwrap(await call(run(connection.api)));
+    if (engine.state === 'failed') throw new InsituError('worker_unavailable', 'the engine could not start; see status');
+    return unwrap(await engine.call(run));
+  }
+
+  /**
+   * The engine's handled errors stay in the worker (WorkerApi has no call for them), so a storage
+   * problem reaches onError when the status first shows it, and again only if it changes.
+   */
+  let reportedStorageReason: string | undefined;
+  function noteStatus(next: EngineStatus): void {
+    engineStatus = next;
+    const reason = next.storage.health === 'ok' ? undefined : next.storage.reason;
+    if (reason && reason !== reportedStorageReason && (ERROR_CODES as readonly string[]).includes(reason)) {
+      report(new InsituError(reason as ErrorCode, `storage is ${next.storage.health} (${reason}); the engine keeps working from memory`, { storage: next.storage }));
+    }
+    reportedStorageReason = reason;
   }
 
   function statusNow(): ClientStatus {
-    return { ...engineStatus, worker: workerState, queuedEvents: queue.size, globalPrivacyControl: consent.gpcState };
+    return { ...engineStatus, worker: engine.state, queuedEvents: queue.size, globalPrivacyControl: consent.gpcState };
   }
 
   async function refreshStatus(): Promise<void> {
-    if (!connection) return;
-    const result = await call(connection.api.status()).catch(() => undefined);
-    if (result?.ok) engineStatus = result.value;
+    if (engine.state === 'failed') return;
+    const result = await engine.call((api) => api.status()).catch(() => undefined);
+    if (result?.ok) noteStatus(result.value);
   }
 
   if (options.consent?.kind === 'tcf' && hasWindow) {
     cleanups.push(connectTcf(window, (update) => void consent.set(update).catch(report), { timeoutMs: options.consent.timeoutMs }));
   }
-  if (hasWindow) cleanups.push(flushOnPageHide(window, queue));
+  if (hasWindow) {
+    cleanups.push(
+      flushOnPageHide(window, queue, {
+        onLeave: () => {
+          if (consent.get().personalization === 'granted') stash.save(queue.snapshot());
+        },
+        // Back in view: once everything is written, this page's stash is not needed any more.
+        onReturn: () => void client.flush().then(() => stash.clear(), () => undefined),
+      }),
+    );
+  }
+
+  // Reading location.pathname costs 1–2 µs in Chromium, as much as the rest of track(): read it
+  // at most every PAGE_PATH_TTL_MS, and at once on history navigation.
+  let cachedPath = '';
+  let pathReadAt = -Infinity;
+  function pagePath(now: number): string {
+    if (now - pathReadAt > PAGE_PATH_TTL_MS) {
+      cachedPath = location.pathname;
+      pathReadAt = now;
+    }
+    return cachedPath;
+  }
+  if (hasWindow) {
+    const forget = () => void (pathReadAt = -Infinity);
+    window.addEventListener('popstate', forget);
+    cleanups.push(() => window.removeEventListener('popstate', forget));
+  }
 
   const client: InsituClient = {
     ready,
     consent,
 
     track(type, input?: TrackInput) {
-      const event = toEvent(type, input ?? {}, { id: nextId(), ts: Date.now(), ...(hasWindow ? { page: location.pathname } : {}) });
+      const ts = Date.now();
+      const event = toEvent(type, input ?? {}, { id: nextId(), ts, ...(hasWindow ? { page: pagePath(ts) } : {}) });
       if (event instanceof InsituError) return event;
       if (destroyed || consent.get().personalization === 'denied') return undefined;
       queue.push(event);
@@ -177,11 +224,12 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
       const started = Date.now();
       const decision = await withinDeadline(async () => {
         await ready;
-        if (!connection) return undefined;
+        if (engine.state === 'failed') return undefined;
         // The engine must see the click that happened just before this decision.
         if (queue.size) await queue.flush();
         const { placement: p, candidates, context } = request;
-        const result = await connection.api.decide({ placement: p, candidates, ...(context ? { context } : {}) });
+        const api = await engine.api();
+        const result = await api.decide({ placement: p, candidates, ...(context ? { context } : {}) });
         if (!result.ok) {
           const error = fromErrorValue(result.error);
           if (error.code === 'no_candidates' || error.code === 'invalid_argument') throw error;
@@ -194,9 +242,11 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
         emitter.emit('decision', decision);
         return decision;
       }
+      // A missed deadline may be a dead worker: the supervisor probes it (and replaces it if silent).
+      engine.check();
       const fallback = fallbackDecision(request, nextId(), `No personalized decision arrived within ${request.timeoutMs} ms, so the site's default was shown.`);
-      void ready.then(() => connection?.api.logFallback(fallback, request.candidates)).catch(() => undefined);
-      if (Date.now() - started < request.timeoutMs && !connection) fallback.reasons.push('The personalization engine is not running.');
+      void ready.then(() => engine.call((api) => api.logFallback(fallback, request.candidates))).catch(() => undefined);
+      if (Date.now() - started < request.timeoutMs && engine.state === 'failed') fallback.reasons.push('The personalization engine is not running.');
       emitter.emit('decision', fallback);
       return fallback;
     },
@@ -222,6 +272,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     },
 
     async forget() {
+      stash.clearAll();
       await queue.flush();
       await engineCall((api) => api.forget());
       await refreshStatus();
@@ -234,7 +285,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     async flush() {
       await ready;
       await queue.flush();
-      if (connection) await engineCall((api) => api.flush());
+      if (engine.state !== 'failed') await engineCall((api) => api.flush());
       await refreshStatus();
     },
 
@@ -247,10 +298,8 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
       destroyed = true;
       for (const cleanup of cleanups.splice(0)) cleanup();
       await client.flush().catch(report);
-      if (connection) {
-        await call(connection.api.close()).catch(() => undefined);
-        connection.terminate();
-      }
+      if (engine.state !== 'failed') await engine.call((api) => api.close()).catch(() => undefined);
+      engine.terminate();
     },
   };
 

@@ -18,6 +18,8 @@ export interface EventQueue {
   /** Hand everything queued to `send` now; resolves once `send` accepted it. */
   flush(): Promise<void>;
   readonly size: number;
+  /** The events waiting, oldest first (a copy). */
+  snapshot(): InsituEvent[];
   /** Events dropped because the queue was full. */
   readonly dropped: number;
   /** Hold batches until `resume()` (the engine is not running yet). */
@@ -89,6 +91,9 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
     get size() {
       return queued.length;
     },
+    snapshot() {
+      return queued.slice();
+    },
     get dropped() {
       return dropped;
     },
@@ -102,16 +107,32 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   };
 }
 
+export interface PageLifeHooks {
+  /** The page is being left or hidden: runs right after the flush starts, synchronously. */
+  onLeave?(): void;
+  /** The page is visible again (back from hidden, or from the back/forward cache). */
+  onReturn?(): void;
+}
+
 /** Flush on the page's last reliable moments. Returns a function that removes the listeners. */
-export function flushOnPageHide(target: Window, queue: EventQueue): () => void {
-  const onHide = () => void queue.flush();
-  const onVisibility = () => {
-    if (target.document.visibilityState === 'hidden') void queue.flush();
+export function flushOnPageHide(target: Window, queue: EventQueue, hooks: PageLifeHooks = {}): () => void {
+  const leave = () => {
+    void queue.flush();
+    hooks.onLeave?.();
   };
-  target.addEventListener('pagehide', onHide);
+  const onVisibility = () => {
+    if (target.document.visibilityState === 'hidden') leave();
+    else hooks.onReturn?.();
+  };
+  const onShow = (event: PageTransitionEvent) => {
+    if (event.persisted) hooks.onReturn?.();
+  };
+  target.addEventListener('pagehide', leave);
+  target.addEventListener('pageshow', onShow);
   target.document.addEventListener('visibilitychange', onVisibility);
   return () => {
-    target.removeEventListener('pagehide', onHide);
+    target.removeEventListener('pagehide', leave);
+    target.removeEventListener('pageshow', onShow);
     target.document.removeEventListener('visibilitychange', onVisibility);
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Starts the engine for the page: in a same-origin module worker behind comlink when it can, else
  * inline on the main thread. A worker that fails to start (404, CSP, a throw at load) is tried
- * once more, then the engine runs inline; a worker that stops answering later is replaced the
- * same way. Every call settles: a call to a dead worker rejects at its deadline.
+ * once more, then the engine runs inline. A worker that stops answering later is found out and
+ * replaced by the supervisor (engine-supervisor.ts), with the starts it has left.
  */
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import { InsituError } from '../worker/errors.js';
@@ -22,6 +22,8 @@ export interface ConnectOptions {
   workerUrl: string | URL | undefined;
   loadInline: () => Promise<InlineServiceModule>;
   init: WorkerInitConfig;
+  /** Worker starts to try before running inline (default WORKER_ATTEMPTS); 0 goes inline at once. */
+  workerAttempts?: number;
   /** The worker errored after it was running (uncaught error, failed message). */
   onWorkerError?: (error: InsituError) => void;
 }
@@ -31,6 +33,8 @@ export interface EngineConnection {
   state: Extract<WorkerState, 'running' | 'inline'>;
   /** What went wrong on the way (a worker that could not start), for status and onError. */
   problems: InsituError[];
+  /** Worker starts this connection used (failed ones included). */
+  workerStarts: number;
   terminate(): void;
 }
 
@@ -92,24 +96,25 @@ async function startWorker(options: ConnectOptions): Promise<EngineConnection> {
     options.onWorkerError?.(new InsituError('worker_unavailable', `worker error: ${event.message}`));
   });
   worker.addEventListener('messageerror', () => options.onWorkerError?.(new InsituError('worker_unavailable', 'a message could not be read')));
-  return { api: remote as unknown as WorkerApi, state: 'running', problems: [], terminate };
+  return { api: remote as unknown as WorkerApi, state: 'running', problems: [], workerStarts: 1, terminate };
 }
 
 async function startInline(options: ConnectOptions): Promise<EngineConnection> {
   const { createWorkerService } = await options.loadInline();
   const api = createWorkerService();
   await api.init(options.init);
-  return { api, state: 'inline', problems: [], terminate: () => void api.close() };
+  return { api, state: 'inline', problems: [], workerStarts: 0, terminate: () => void api.close() };
 }
 
 /** Worker first (with one restart), inline after. Rejects only when even the inline engine cannot load. */
 export async function connectEngine(options: ConnectOptions): Promise<EngineConnection> {
   const problems: InsituError[] = [];
-  const attempts = typeof Worker === 'undefined' || !options.workerUrl ? 0 : WORKER_ATTEMPTS;
+  const attempts = typeof Worker === 'undefined' || !options.workerUrl ? 0 : (options.workerAttempts ?? WORKER_ATTEMPTS);
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
       const connection = await startWorker(options);
       connection.problems = problems;
+      connection.workerStarts = attempt + 1;
       return connection;
     } catch (error) {
       problems.push(error instanceof InsituError ? error : new InsituError('worker_unavailable', String(error)));
@@ -117,5 +122,6 @@ export async function connectEngine(options: ConnectOptions): Promise<EngineConn
   }
   const connection = await startInline(options);
   connection.problems = problems;
+  connection.workerStarts = attempts;
   return connection;
 }

@@ -80,6 +80,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     clock,
     retain: parts.retain,
     onError: (error) => errors.push(error),
+    onLateLoad: (loaded) => restore(loaded),
   });
 
   const makePersonalizer = () =>
@@ -168,7 +169,12 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       .finally(() => (training = undefined));
   }
 
-  async function restore(loaded: Awaited<ReturnType<ConsentGate['setPersonalization']>>): Promise<void> {
+  /**
+   * Rebuild from a stored profile the gate just loaded (after a grant, or an open that succeeded
+   * only on a retry): the stored model with this session's unsaved events learned on top, put
+   * back at once so the stored model is never replaced by one that knew only this session.
+   */
+  function restore(loaded: Awaited<ReturnType<ConsentGate['setPersonalization']>>): void {
     if (!loaded) {
       // A fresh store: remember this device's id so the holdout arm stays stable across visits.
       if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
@@ -180,8 +186,9 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     } else {
       gate.putState('device', { deviceId } satisfies DeviceRecord);
     }
-    // Events seen while pending were learned in memory; rebuild on top of the stored state.
-    const pending = (await gate.exportAll()).memory;
+    // Events seen while pending (or while storage was down) were learned in memory; rebuild on
+    // top of the stored state. Read synchronously: a write landing meanwhile would hide them.
+    const pending = [...gate.unsaved];
     personalizer = makePersonalizer();
     if (loaded.state.model !== undefined) {
       try {
@@ -192,6 +199,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       }
     }
     if (pending.length) personalizer.observe(pending);
+    gate.putState('model', personalizer.exportState());
     for (const [key, restoreState] of [
       ['signals', (v: unknown) => site.importState(v)],
       ['reporter', (v: unknown) => reporter.importState(v)],
@@ -220,7 +228,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     reporter.setConsent(consent);
     if (next.metrics === 'denied' && previous.metrics !== 'denied') await reports.withdraw();
     const loaded = await gate.setPersonalization(next.personalization);
-    if (next.personalization === 'granted') await restore(loaded);
+    if (next.personalization === 'granted') restore(loaded);
   }
 
   const ready = applyConsent(consent)

@@ -56,6 +56,8 @@ export function openConnection(factory: IDBFactory, name: string, timeoutMs: num
     );
 
     let request: IDBOpenDBRequest;
+    /** Why the upgrade transaction aborted: the open request itself only says AbortError. */
+    let upgradeError: DOMException | null = null;
     try {
       request = factory.open(name, SCHEMA_VERSION);
     } catch (error) {
@@ -65,6 +67,8 @@ export function openConnection(factory: IDBFactory, name: string, timeoutMs: num
     request.addEventListener('upgradeneeded', (event) => {
       const tx = request.transaction;
       if (!tx) return;
+      // Creating a database on a full disk (or under a tiny quota) fails here, as QuotaExceededError.
+      tx.addEventListener('abort', () => (upgradeError = tx.error));
       try {
         upgradeSchema(wrap(request.result) as unknown as InsituDatabase, event.oldVersion, event.newVersion ?? SCHEMA_VERSION, wrap(tx) as unknown as UpgradeTransaction);
       } catch {
@@ -92,7 +96,7 @@ export function openConnection(factory: IDBFactory, name: string, timeoutMs: num
         db.addEventListener('close', () => events.onTerminated(db));
         resolve(db);
       },
-      (error: unknown) => giveUp(toOpenError(error)),
+      (error: unknown) => giveUp(toOpenError(upgradeError ?? error)),
     );
   });
 }

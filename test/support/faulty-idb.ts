@@ -17,6 +17,8 @@ export interface IdbFaults {
   abortAfterPuts?: number;
   /** Transactions never report completion: a wedged backend. */
   hangTransactions?: boolean;
+  /** Creating or upgrading the database aborts with QuotaExceededError (a full disk on first visit). */
+  quotaOnUpgrade?: boolean;
 }
 
 /** Safari's wording when its storage process has gone (WebKit bug 197050). */
@@ -43,6 +45,16 @@ export class FaultyIDBFactory implements IDBFactory {
     const request = this.inner.open(name, version);
     // Registered before idb's own listener, so the connection is patched before anyone uses it.
     request.addEventListener('success', () => this.instrument(request.result));
+    if (this.faults.quotaOnUpgrade) {
+      // After every upgradeneeded listener has run (as the browser fails at commit), abort as a full disk does.
+      request.addEventListener('upgradeneeded', () =>
+        queueMicrotask(() => {
+          const internals = request.transaction as unknown as FakeTransactionInternals;
+          internals._state = 'active';
+          internals._abort('QuotaExceededError');
+        }),
+      );
+    }
     return request;
   }
 

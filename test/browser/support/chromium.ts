@@ -41,12 +41,18 @@ export interface Browser {
  * A persistent context: an incognito context keeps IndexedDB in memory, so "survives a reload"
  * and "nothing reached IndexedDB" would prove nothing there.
  */
-export async function launchPersistent(options: { userDataDir?: string; keepProfile?: boolean } = {}): Promise<Browser & { userDataDir: string }> {
+/** Playwright turns the back/forward cache off by default; a test of it passes this to turn it back on. */
+export const KEEP_BACK_FORWARD_CACHE = ['--disable-back-forward-cache'];
+
+export async function launchPersistent(
+  options: { userDataDir?: string; keepProfile?: boolean; ignoreDefaultArgs?: string[] } = {},
+): Promise<Browser & { userDataDir: string }> {
   const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'insitu-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: true,
     args: ARGS,
+    ...(options.ignoreDefaultArgs ? { ignoreDefaultArgs: options.ignoreDefaultArgs } : {}),
   });
   return {
     context,

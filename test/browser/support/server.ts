@@ -9,7 +9,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const MOUNTS: Record<string, string> = {
+const DEFAULT_MOUNTS: Record<string, string> = {
   '/dist/': join(ROOT, 'dist'),
   '/pages/': join(ROOT, 'test/browser/pages'),
 };
@@ -45,7 +45,13 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export interface TestServerOptions {
+  /** More URL prefixes to serve from directories, e.g. `{ '/bench/': '.../test/bench/perf/pages' }`. */
+  mounts?: Record<string, string>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const MOUNTS: Record<string, string> = { ...DEFAULT_MOUNTS, ...options.mounts };
   const requests: RecordedRequest[] = [];
   const headers = new Map<string, Record<string, string>>();
   const routes: TestServer['routes'] = new Map();

@@ -1,0 +1,58 @@
+/**
+ * A Scheduler and Clock the test moves by hand: deferred engine work (writes, retries, report
+ * checks) runs only when the test advances time, so a retry "30 s later" takes no real time.
+ * Between tasks it yields to real timers briefly, so fake-indexeddb (which settles on real
+ * timers) and the stores' own deadlines get to run.
+ */
+import type { Clock, Scheduler } from '../../worker/types.js';
+
+interface Task {
+  at: number;
+  seq: number;
+  run: () => void;
+  cancelled: boolean;
+}
+
+export interface ManualTime extends Scheduler, Clock {
+  /** Run every task due within `ms` from now, in time order, then set the clock to the end. */
+  advance(ms: number): Promise<void>;
+  /** Tasks waiting (not cancelled). */
+  readonly waiting: number;
+}
+
+/** Let real timers and microtasks run (fake-indexeddb completes requests on setImmediate/setTimeout). */
+export function settle(ms = 2): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function manualTime(start = Date.UTC(2025, 0, 1, 10)): ManualTime {
+  let now = start;
+  let seq = 0;
+  const tasks: Task[] = [];
+  return {
+    now: () => now,
+    defer(run, delayMs = 0) {
+      const task: Task = { at: now + Math.max(0, delayMs), seq: seq++, run, cancelled: false };
+      tasks.push(task);
+      return () => {
+        task.cancelled = true;
+      };
+    },
+    async advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        await settle();
+        const due = tasks.filter((t) => !t.cancelled && t.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+        if (!due) break;
+        tasks.splice(tasks.indexOf(due), 1);
+        now = Math.max(now, due.at);
+        due.run();
+      }
+      now = until;
+      await settle();
+    },
+    get waiting() {
+      return tasks.filter((t) => !t.cancelled).length;
+    },
+  };
+}
