@@ -219,6 +219,30 @@ describe('the privacy-audit demo in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'audit-collector-desktop.png') });
   });
 
+  it('honours Global Privacy Control: the banner locks reports off, and nothing is sent even when one is due', { timeout: LONG_TEST_MS }, async () => {
+    await browser.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true }));
+    const postsBefore = collectorPosts().length;
+    const browserPosts = reportsPostedByBrowser(browser.context);
+    const page = await newPage(DESKTOP);
+    await openHome(page, server.origin);
+    expect(await page.locator('#consent-metrics').isDisabled()).toBe(true);
+    await expect.poll(() => page.locator('#consent-metrics-detail').textContent(), POLL).toContain('Global Privacy Control');
+    await homePicks(page, () => acceptAll(page));
+    const consent = await page.evaluate(() => window.quire.client.consent.get());
+    expect(consent).toEqual({ personalization: 'granted', metrics: 'denied', sensitive: 'granted' });
+
+    await openPanel(page, 'overview');
+    await expect.poll(() => page.locator('#audit-panel-overview .facts').textContent(), POLL).toContain('on, respected: no reports');
+    expect(await page.locator('#audit-consent-metrics-granted').isDisabled()).toBe(true);
+    await shiftWorkerClock(page, NEXT_DAY_MS);
+    await openPanel(page, 'network');
+    await page.click('#audit-send-now');
+    await expect.poll(() => page.locator('.audit__status').textContent(), POLL).toContain('Nothing sent: anonymous reports are not allowed.');
+    await expect.poll(() => page.locator('[data-no-requests]').textContent(), POLL).toContain('No request has been sent.');
+    expect(collectorPosts().length).toBe(postsBefore);
+    expect(browserPosts()).toEqual([]);
+  });
+
   it('Forget empties storage, and the next decision is made without any history', { timeout: LONG_TEST_MS }, async () => {
     const page = await newPage(DESKTOP);
     await openHome(page, server.origin);
