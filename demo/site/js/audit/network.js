@@ -103,7 +103,7 @@ export function deliveryWords(result) {
 
 /** Labels for the report's resource attributes (worker/report/otlp.ts). */
 const REPORT_ATTRIBUTES = {
-  'insitu.report.id': 'Report id (random, new for every report)',
+  'insitu.report.id': 'Report id (random)',
   'insitu.schema_version': 'Schema version',
   'insitu.group': 'Group',
   'insitu.mechanism': 'Privacy mechanism',
@@ -116,8 +116,11 @@ function reportFacts(body) {
   if (!resource) return [];
   const value = (v) => v?.stringValue ?? v?.intValue ?? v?.doubleValue ?? v?.boolValue;
   const facts = [];
-  for (const attribute of resource.resource?.attributes ?? []) {
-    if (REPORT_ATTRIBUTES[attribute.key]) facts.push([REPORT_ATTRIBUTES[attribute.key], String(value(attribute.value))]);
+  // Identity-free facts sit on the resource; the privacy mechanism and ε on the scope.
+  const attributes = [...(resource.resource?.attributes ?? []), ...(resource.scopeMetrics ?? []).flatMap((scope) => scope.scope?.attributes ?? [])];
+  for (const key of Object.keys(REPORT_ATTRIBUTES)) {
+    const attribute = attributes.find((a) => a.key === key);
+    if (attribute) facts.push([REPORT_ATTRIBUTES[key], String(value(attribute.value))]);
   }
   const metrics = (resource.scopeMetrics ?? []).flatMap((scope) => scope.metrics ?? []);
   const points = (metric) => (metric.sum ?? metric.gauge ?? metric.histogram)?.dataPoints ?? [];
