@@ -113,6 +113,32 @@ describe('the privacy-audit demo in Chromium', () => {
     expect(browserPosts()).toEqual([]);
   });
 
+  it('opens, moves between tabs and closes from the keyboard, with named controls', { timeout: LONG_TEST_MS }, async () => {
+    const page = await newPage(DESKTOP);
+    await openHome(page, server.origin);
+    await homePicks(page, () => page.click('[data-consent-action="reject"]'));
+    await page.focus('#audit-toggle');
+    await page.keyboard.press('Enter');
+    await page.locator('#audit').waitFor({ state: 'visible' });
+    expect(await page.locator('#audit').getAttribute('aria-labelledby')).toBe('audit-title');
+    await page.focus('[data-audit-tab="overview"]');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-audit-tab'))).toBe('activity');
+    expect(await page.locator('#audit-panel-activity').isVisible()).toBe(true);
+    await page.keyboard.press('End');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-audit-tab'))).toBe('collector');
+    await page.keyboard.press('Home');
+    expect(await page.locator('[data-audit-tab="overview"]').getAttribute('aria-selected')).toBe('true');
+    // Every form control in the panel has an accessible name.
+    const unnamed = await page.locator('#audit input, #audit button').evaluateAll((controls) =>
+      controls.filter((c) => !(c.getAttribute('aria-label') || c.textContent?.trim() || (c.id && document.querySelector(`label[for="${c.id}"]`)))).map((c) => c.outerHTML),
+    );
+    expect(unnamed).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.locator('#audit').waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('audit-toggle');
+  });
+
   it('after a grant, ten books from one shelf move the hero and the shelf toward it, and the panel says why', { timeout: LONG_TEST_MS }, async () => {
     const page = await newPage(DESKTOP);
     await openHome(page, server.origin);
