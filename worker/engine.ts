@@ -107,11 +107,14 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     random: options.reportRandom ?? random,
     outbox: () => gate.outbox(),
     consent: () => consent,
+    // The engine's stand-in scheduler runs tasks at once, which would end every request at once.
+    scheduler: options.scheduler,
     onChange: () => {
       gate.putState('reporter', reporter.exportState());
       gate.putState('ledger', reporter.exportLedger());
       gate.putState('sent', reports.sent());
     },
+    persist: () => gate.flush(),
   });
   let closed = false;
   function checkReportsPeriodically(): void {
@@ -124,12 +127,21 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
   }
 
   let cancelStateWrite: (() => void) | undefined;
+  /**
+   * What every event or decision changes. The reporter's tallies belong here too: kept only when a
+   * report was built, a page that closed before its period ended took its activity with it.
+   */
+  function putLearnedState(): void {
+    gate.putState('model', personalizer.exportState());
+    gate.putState('signals', site.exportState());
+    gate.putState('reporter', reporter.exportState());
+  }
+
   function persistStateSoon(): void {
     if (cancelStateWrite) return;
     cancelStateWrite = scheduler.defer(() => {
       cancelStateWrite = undefined;
-      gate.putState('model', personalizer.exportState());
-      gate.putState('signals', site.exportState());
+      putLearnedState();
     }, STATE_WRITE_DELAY_MS);
   }
 
@@ -377,11 +389,12 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       if (cancelStateWrite) {
         cancelStateWrite();
         cancelStateWrite = undefined;
-        gate.putState('model', personalizer.exportState());
-        gate.putState('signals', site.exportState());
+        putLearnedState();
       }
       await gate.flush();
-      if (consent.metrics === 'granted') await reports.run();
+      // Delivery starts here (on pagehide too) but is not waited for: a slow collector must not
+      // hold a flush, an export or a page's exit. deliverReports() waits for it.
+      if (consent.metrics === 'granted') void reports.run().catch((error: unknown) => errors.push(new InsituError('network_error', String(error))));
     },
 
     async close() {

@@ -16,6 +16,10 @@ interface Task {
 export interface ManualTime extends Scheduler, Clock {
   /** Run every task due within `ms` from now, in time order, then set the clock to the end. */
   advance(ms: number): Promise<void>;
+  /** Move the clock without running anything; overdue tasks run (once each) at the next advance. */
+  jump(ms: number): void;
+  /** A scheduler of its own on this clock, whose waiting tasks all die with `kill()`: a crashed page. */
+  scope(): Scheduler & { kill(): void };
   /** Tasks waiting (not cancelled). */
   readonly waiting: number;
 }
@@ -29,13 +33,38 @@ export function manualTime(start = Date.UTC(2025, 0, 1, 10)): ManualTime {
   let now = start;
   let seq = 0;
   const tasks: Task[] = [];
+  const defer = (run: () => void, delayMs = 0): Task => {
+    const task: Task = { at: now + Math.max(0, delayMs), seq: seq++, run, cancelled: false };
+    tasks.push(task);
+    return task;
+  };
   return {
     now: () => now,
-    defer(run, delayMs = 0) {
-      const task: Task = { at: now + Math.max(0, delayMs), seq: seq++, run, cancelled: false };
-      tasks.push(task);
+    defer(run, delayMs) {
+      const task = defer(run, delayMs);
       return () => {
         task.cancelled = true;
+      };
+    },
+    jump(ms) {
+      now += ms;
+    },
+    scope() {
+      const mine = new Set<Task>();
+      let dead = false;
+      return {
+        defer(run, delayMs) {
+          if (dead) return () => undefined;
+          const task = defer(run, delayMs);
+          mine.add(task);
+          return () => {
+            task.cancelled = true;
+          };
+        },
+        kill() {
+          dead = true;
+          for (const task of mine) task.cancelled = true;
+        },
       };
     },
     async advance(ms) {

@@ -58,6 +58,11 @@ export interface DeliveryOptions {
   url: string;
   /** Jitter source. */
   random: RandomSource;
+  /**
+   * The clock, read when an answer arrives: a Retry-After counts from the answer, not from the
+   * start of the round (earlier sends in the round, or a slow answer, may have taken a while).
+   */
+  clock?: () => number;
 }
 
 export type DeliveryOutcome =
@@ -145,7 +150,8 @@ export async function deliver(
       outcomes.push({ id: entry.id, outcome: 'dropped', status, reason: 'attempts_exhausted' });
       continue;
     }
-    const nextAttemptAt = now + retryDelay(attempts, options.random, retryAfterMs);
+    const answeredAt = Math.max(now, options.clock?.() ?? now);
+    const nextAttemptAt = answeredAt + retryDelay(attempts, options.random, retryAfterMs);
     await outbox.putOutbox([{ ...entry, attempts, nextAttemptAt }]);
     outcomes.push({ id: entry.id, outcome: 'retry', status, nextAttemptAt });
     break;

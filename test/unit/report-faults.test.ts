@@ -1,0 +1,304 @@
+/**
+ * Issue 8, the network faults of sending home, through the engine (createEngine with its
+ * scheduler, clock and transport ports) to the reference collector over real HTTP. The delivery
+ * rules alone are in report/delivery.test.ts; here the engine lives through them: offline, 500s,
+ * 429 with Retry-After, a request that hangs, a collector that accepts and whose answer is lost,
+ * pages that close or crash between building and sending. Each report is counted once at the
+ * collector in the end, or dropped by a stated rule, never counted twice.
+ */
+import 'fake-indexeddb/auto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IDBFactory as FakeIDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCollector, type Collector } from '../../demo/collector/server.js';
+import { createEngine } from '../../worker/index.js';
+import { decodeReport } from '../../demo/collector/decode.js';
+import { createFetchTransport } from '../../worker/fetch-transport.js';
+import { MAX_DELIVERY_ATTEMPTS } from '../../worker/report/delivery.js';
+import { openIdbStore } from '../../worker/idb-store.js';
+import { SEND_TIMEOUT_MS } from '../../worker/report-loop.js';
+import { REPORT_GRACE_MS } from '../../worker/report/index.js';
+import { createSeededRandom } from '../../worker/seeded-random.js';
+import type { Engine, SentReport, Transport } from '../../worker/engine-types.js';
+import type { CatalogItem, ConsentState, Scheduler } from '../../worker/types.js';
+import { manualTime, type ManualTime } from '../support/manual-scheduler.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const DAY1 = Date.UTC(2025, 0, 1);
+const GRANTED: ConsentState = { personalization: 'granted', metrics: 'granted', sensitive: 'denied' };
+const CATALOG: CatalogItem[] = ['a', 'b', 'c', 'd'].map((id) => ({ id, title: `Item ${id}`, tags: [`tag-${id}`] }));
+
+export type Fault = 'ok' | 'offline' | 'server_error' | 'rate_limited' | 'hang' | 'lost_response';
+/** What a 429 asks for: ten minutes. */
+const RETRY_AFTER_S = 600;
+
+interface Call {
+  key: string;
+  fault: Fault;
+  at: number;
+}
+
+/**
+ * A transport to the real collector that misbehaves on cue. `server_error` and `rate_limited`
+ * are answered by the collector itself (its fault hook, before it reads the report); `hang` and
+ * `lost_response` deliver the report and then never answer, or lose the answer.
+ */
+function chaosTransport(time: ManualTime, collectorFaults: Array<{ status: number; retryAfterSeconds?: number }>, pick: () => Fault) {
+  const real = createFetchTransport({ now: () => time.now() });
+  const calls: Call[] = [];
+  const transport: Transport = {
+    async send(url, body, options) {
+      const fault = pick();
+      calls.push({ key: options.idempotencyKey, fault, at: time.now() });
+      switch (fault) {
+        case 'offline':
+          throw new TypeError('Failed to fetch');
+        case 'server_error':
+          collectorFaults.push({ status: 500 });
+          return real.send(url, body, options);
+        case 'rate_limited':
+          collectorFaults.push({ status: 429, retryAfterSeconds: RETRY_AFTER_S });
+          return real.send(url, body, options);
+        case 'hang':
+          await real.send(url, body, options);
+          return new Promise<never>(() => undefined);
+        case 'lost_response':
+          await real.send(url, body, options);
+          throw new TypeError('network connection was lost');
+        default:
+          return real.send(url, body, options);
+      }
+    },
+  };
+  return { transport, calls };
+}
+
+let dir = '';
+let collector: Collector;
+const collectorFaults: Array<{ status: number; retryAfterSeconds?: number }> = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'insitu-report-faults-'));
+  collectorFaults.length = 0;
+  collector = await startCollector({ dataDir: dir, k: 1, faultInjector: () => collectorFaults.shift() });
+});
+afterEach(async () => {
+  await collector.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Device {
+  time: ManualTime;
+  factory: IDBFactory;
+  transport: Transport;
+  seed: number;
+}
+
+/** One page's engine on the device's profile, with a scheduler that dies with it. */
+function session(device: Device): { engine: Engine; scheduler: Scheduler & { kill(): void } } {
+  const scheduler = device.time.scope();
+  const engine = createEngine({
+    catalog: CATALOG,
+    consent: GRANTED,
+    clock: device.time,
+    scheduler,
+    seed: device.seed,
+    reportRandom: createSeededRandom(device.seed * 7919 + device.time.now()),
+    transport: device.transport,
+    collectorUrl: `${collector.url}/v1/metrics`,
+    openStore: () => openIdbStore({ factory: device.factory }),
+    // ε 0.5 a report: three weeks of daily reports fit in the 30-day budget of 10.
+    report: { placements: ['home'], epsilon: 0.5 },
+  });
+  return { engine, scheduler };
+}
+
+/** A day's activity on placement `home`: decisions and clicks on what was shown. */
+function activity(engine: Engine, time: ManualTime, decisions = 4): void {
+  for (let i = 0; i < decisions; i++) {
+    const decision = engine.decide({ placement: 'home', candidates: CATALOG.map((item) => item.id) });
+    if (i % 2 === 0) engine.track([{ id: `click-${time.now()}-${i}`, type: 'click', itemId: decision.itemId, decisionId: decision.decisionId, ts: time.now() }]);
+    time.jump(60_000);
+  }
+}
+
+/** deliverReports(), moving the clock on while it waits (a hung request ends at its deadline). */
+async function deliver(engine: Engine, time: ManualTime): Promise<void> {
+  let settled = false;
+  const done = engine.deliverReports().finally(() => (settled = true));
+  for (let waited = 0; !settled && waited <= SEND_TIMEOUT_MS; waited += 1_000) await time.advance(1_000);
+  await done;
+}
+
+/** Build and deliver, then again whenever the outbox has something due, until it is empty (or `rounds` run out). */
+async function deliverUntilEmpty(engine: Engine, time: ManualTime, rounds = 20): Promise<void> {
+  await deliver(engine, time);
+  for (let round = 0; round < rounds; round++) {
+    const { outbox } = await engine.exportData();
+    if (outbox.length === 0) return;
+    const due = Math.min(...outbox.map((entry) => entry.nextAttemptAt));
+    if (due > time.now()) time.jump(due - time.now());
+    await deliver(engine, time);
+  }
+}
+
+function acceptedAtCollector(): string[] {
+  return collector.requests().requests.filter((r) => r.outcome === 'accepted').map((r) => r.idempotencyKey ?? '');
+}
+
+describe('one report through every network fault', () => {
+  it('offline, 500, 429 + Retry-After, a hung request, a lost answer: sent with one id, counted once', async () => {
+    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const script: Fault[] = ['offline', 'server_error', 'rate_limited', 'hang', 'lost_response', 'ok'];
+    const { transport, calls } = chaosTransport(time, collectorFaults, () => script.shift() ?? 'ok');
+    const { engine } = session({ time, factory: new FakeIDBFactory(), transport, seed: 1 });
+    await engine.ready;
+    activity(engine, time);
+    time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
+    await deliverUntilEmpty(engine, time);
+
+    expect(calls.map((c) => c.fault)).toEqual(['offline', 'server_error', 'rate_limited', 'hang', 'lost_response', 'ok']);
+    expect(new Set(calls.map((c) => c.key)).size).toBe(1);
+    // The retry after the 429 waited at least as long as the collector asked.
+    expect(calls[3]!.at - calls[2]!.at).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000);
+    expect(collector.totals().reports).toBe(1);
+    const posts = collector.requests().requests.filter((r) => r.method === 'POST').map((r) => r.outcome);
+    expect(posts).toEqual(['fault injected', 'fault injected', 'accepted', 'duplicate: already counted', 'duplicate: already counted']);
+    const exported = await engine.exportData();
+    expect(exported.outbox).toEqual([]);
+    expect(exported.sent.map((s: SentReport) => s.status)).toEqual([0, 500, 429, 0, 0, 200]);
+    await engine.close();
+  });
+
+  it('a hung request does not stop reporting: later reports still go, and the engine closes', async () => {
+    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const script: Fault[] = ['hang'];
+    const { transport } = chaosTransport(time, collectorFaults, () => script.shift() ?? 'ok');
+    const { engine } = session({ time, factory: new FakeIDBFactory(), transport, seed: 2 });
+    await engine.ready;
+    activity(engine, time);
+    time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
+    await deliver(engine, time);
+    activity(engine, time);
+    time.jump(DAY1 + 2 * DAY + REPORT_GRACE_MS + 1 - time.now());
+    await deliverUntilEmpty(engine, time);
+    expect(collector.totals().reports).toBe(2);
+    await engine.close();
+  });
+});
+
+describe('reports across page loads', () => {
+  it('activity in a page that closed before its period ended is reported by a later page', async () => {
+    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const device: Device = { time, factory: new FakeIDBFactory(), transport: chaosTransport(time, collectorFaults, () => 'ok').transport, seed: 3 };
+    const first = session(device);
+    await first.engine.ready;
+    activity(first.engine, time);
+    await first.engine.close();
+
+    time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
+    const second = session(device);
+    await second.engine.ready;
+    await deliverUntilEmpty(second.engine, time);
+    expect(collector.totals().reports).toBe(1);
+    await second.engine.close();
+  });
+
+  it('a page that crashes right after building a report never leads to a second report for that period', async () => {
+    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const script: Fault[] = ['offline'];
+    const device: Device = { time, factory: new FakeIDBFactory(), transport: chaosTransport(time, collectorFaults, () => script.shift() ?? 'ok').transport, seed: 4 };
+    const first = session(device);
+    await first.engine.ready;
+    activity(first.engine, time);
+    await first.engine.flush();
+    time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
+    // Built, stored, sent and failed (offline); then the page dies before any deferred write runs.
+    await first.engine.deliverReports();
+    first.scheduler.kill();
+
+    const second = session(device);
+    await second.engine.ready;
+    await deliverUntilEmpty(second.engine, time);
+    // The period's state was stored before its report entered the outbox, so the next page sends
+    // the stored report and builds none of its own.
+    const keys = (await second.engine.exportData()).sent.map((s: SentReport) => s.idempotencyKey);
+    expect(new Set(keys).size).toBe(1);
+    expect(collector.totals().reports).toBe(1);
+    expect(acceptedAtCollector()).toEqual([keys[0]]);
+    await second.engine.close();
+  });
+});
+
+describe('weeks of faults', () => {
+  /** Seeded, so a failure replays exactly; each send draws its fault. */
+  const CHAOS_DAYS = 14;
+  const FAULT_MIX: Array<[Fault, number]> = [['ok', 0.4], ['offline', 0.15], ['server_error', 0.1], ['rate_limited', 0.1], ['lost_response', 0.15], ['hang', 0.1]];
+
+  it(`${CHAOS_DAYS} days of page loads, crashes and a faulty network: every report counted once or dropped by a stated rule`, { timeout: 60_000 }, async () => {
+    const time = manualTime(DAY1 + 9 * 60 * 60 * 1000);
+    const dice = createSeededRandom(2025);
+    const pick = (): Fault => {
+      let roll = dice.next();
+      for (const [fault, p] of FAULT_MIX) if ((roll -= p) < 0) return fault;
+      return 'ok';
+    };
+    const chaos = chaosTransport(time, collectorFaults, pick);
+    const device: Device = { time, factory: new FakeIDBFactory(), transport: chaos.transport, seed: 5 };
+    let crashes = 0;
+    for (let day = 0; day < CHAOS_DAYS; day++) {
+      // Two page loads a day; each ends cleanly or, one time in four, dies without a goodbye.
+      for (const hour of [9, 20]) {
+        time.jump(Math.max(0, DAY1 + day * DAY + hour * 60 * 60 * 1000 - time.now()));
+        const page = session(device);
+        await page.engine.ready;
+        activity(page.engine, time, 3);
+        await deliver(page.engine, time);
+        if (dice.next() < 0.25) {
+          crashes++;
+          page.scheduler.kill();
+        } else {
+          await page.engine.close();
+        }
+      }
+    }
+    // Then the network heals and one last page stays until its outbox is empty.
+    const last = session({ ...device, transport: chaosTransport(time, collectorFaults, () => 'ok').transport });
+    await last.engine.ready;
+    time.jump(DAY * 2);
+    await deliverUntilEmpty(last.engine, time, 40);
+    expect((await last.engine.exportData()).outbox).toEqual([]);
+
+    const sentKeys = new Set(chaos.calls.map((c) => c.key));
+    const attemptsByKey = new Map<string, number>();
+    for (const call of chaos.calls) attemptsByKey.set(call.key, (attemptsByKey.get(call.key) ?? 0) + 1);
+    const accepted = acceptedAtCollector();
+    const droppedByRule = [...sentKeys].filter((key) => !accepted.includes(key));
+    // Dropped only after MAX_DELIVERY_ATTEMPTS failed sends (no 4xx, no expiry in this mix).
+    for (const key of droppedByRule) expect(attemptsByKey.get(key)).toBeGreaterThanOrEqual(MAX_DELIVERY_ATTEMPTS);
+    expect(new Set(accepted).size).toBe(accepted.length);
+    expect(collector.totals().reports).toBe(accepted.length);
+    // At most one report per period ever reached the collector, whatever crashed when.
+    const periods = collector
+      .requests()
+      .requests.filter((r) => r.outcome === 'accepted')
+      .map((r) => {
+        const decoded = decodeReport(JSON.parse(r.body));
+        return decoded.ok ? decoded.report.periodStart : -1;
+      });
+    expect(new Set(periods).size).toBe(periods.length);
+    expect(periods).not.toContain(-1);
+    // Most days got through: the faults delay reports, they do not erase them.
+    expect(accepted.length).toBeGreaterThanOrEqual(CHAOS_DAYS - 3);
+    expect(crashes).toBeGreaterThan(0);
+    reportChaos({ days: CHAOS_DAYS, sends: chaos.calls.length, faults: chaos.calls.filter((c) => c.fault !== 'ok').length, crashes, accepted: accepted.length, dropped: droppedByRule.length });
+    await last.engine.close();
+  });
+});
+
+/** The figures for the closing note (vitest prints them with the test output). */
+function reportChaos(figures: Record<string, number>): void {
+  console.info(`report chaos: ${JSON.stringify(figures)}`);
+}
