@@ -1,7 +1,7 @@
 /**
  * The privacy-audit demo (issue 5) in real Chromium, browsed as a person would: the demo server
  * runs in-process with the reference collector mounted on its origin, so the test can compare what
- * the audit panel lists with what the collector received. Screenshots go to docs/screenshots/.
+ * the audit panel lists with what the collector received. Screenshots go to demo/screenshots/.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ import {
 } from './support/demo-pages.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+const SCREENSHOTS = join(ROOT, 'demo/screenshots');
 const BOOKS: Book[] = JSON.parse(readFileSync(join(ROOT, 'demo/site/data/books.json'), 'utf8'));
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
