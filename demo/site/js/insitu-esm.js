@@ -15,6 +15,7 @@ export function startInsitu() {
   const client = createInsitu({
     catalog: '/data/books.json',
     priors: '/data/priors.json',
+    rules: '/data/rules.json',
     consent: { kind: 'explicit', ...(saved ? { initial: saved } : {}) },
     collectorUrl: '/v1/metrics',
     report: { placements: PLACEMENTS },

@@ -85,6 +85,7 @@ export function createOverview(ctx) {
       fact('Events', `${stored} stored, ${inMemory} only in memory`),
       fact('Decisions', `${snapshot.decisions.length} logged on this device`),
       fact('Sent home', snapshot.sent.length ? `${snapshot.sent.length} request${snapshot.sent.length === 1 ? '' : 's'}` : 'nothing'),
+      ...journeyFacts(snapshot.signals),
       fact('Global Privacy Control', { absent: 'not sent by this browser', respected: 'on, respected: no reports', overridden: 'on, overridden by this site' }[status.globalPrivacyControl] ?? 'unknown'),
     );
     for (const { purpose } of PURPOSES) {
@@ -130,6 +131,16 @@ export function createOverview(ctx) {
 }
 
 /** Widths go through the CSSOM, which a CSP without 'unsafe-inline' styles allows (style attributes it does not). */
+/** Signals computed on this device from its own events (never sent as such): stage and engagement, with why. */
+function journeyFacts(signals) {
+  if (!signals || typeof signals.stage !== 'string') return [];
+  const why = Array.isArray(signals.explanation) ? signals.explanation.join(' ') : '';
+  return [
+    fact('Journey stage', `${signals.stage}${why ? ` — ${why}` : ''}`),
+    fact('Engagement', `${Math.round((Number(signals.engagement) || 0) * 100)} / 100, from ${signals.sessions ?? 0} visit${signals.sessions === 1 ? '' : 's'}`),
+  ];
+}
+
 function bar(share) {
   const fill = h('span', { class: 'meter__fill' });
   fill.style.width = `${(share * 100).toFixed(1)}%`;
