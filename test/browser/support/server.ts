@@ -19,6 +19,7 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.json': 'application/json',
   '.map': 'application/json',
+  '.css': 'text/css',
 };
 
 export const STRICT_CSP = "default-src 'self'; worker-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'";
@@ -45,7 +46,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startTestServer(): Promise<TestServer> {
+/** Extra mounts (URL prefix → directory under the repository root), e.g. `{ '/': 'demo/site' }`; checked after the defaults. */
+export async function startTestServer(options: { mounts?: Record<string, string> } = {}): Promise<TestServer> {
+  const mounts: Record<string, string> = { ...MOUNTS, ...Object.fromEntries(Object.entries(options.mounts ?? {}).map(([prefix, dir]) => [prefix, join(ROOT, dir)])) };
   const requests: RecordedRequest[] = [];
   const headers = new Map<string, Record<string, string>>();
   const routes: TestServer['routes'] = new Map();
@@ -60,9 +63,9 @@ export async function startTestServer(): Promise<TestServer> {
       response.end(answer.body ?? '');
       return;
     }
-    const mount = Object.keys(MOUNTS).find((prefix) => url.pathname.startsWith(prefix));
-    const file = mount ? normalize(join(MOUNTS[mount]!, url.pathname.slice(mount.length))) : undefined;
-    if (!mount || !file || !file.startsWith(MOUNTS[mount]!)) {
+    const mount = Object.keys(mounts).find((prefix) => url.pathname.startsWith(prefix));
+    const file = mount ? normalize(join(mounts[mount]!, url.pathname.slice(mount.length) || 'index.html')) : undefined;
+    if (!mount || !file || !file.startsWith(mounts[mount]!)) {
       response.writeHead(404).end();
       return;
     }
