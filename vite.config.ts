@@ -18,6 +18,7 @@ const external = [/^@tensorflow\//, 'idb', 'comlink', 'react', 'react/jsx-runtim
 const builds: Record<string, UserConfig> = {
   lib: {
     build: {
+      modulePreload: false,
       outDir: 'dist',
       emptyOutDir: false,
       sourcemap: true,
@@ -36,6 +37,9 @@ const builds: Record<string, UserConfig> = {
   },
   worker: {
     build: {
+      // Vite's preload helper would request chunks from the site's root ('/chunks/…'), not from
+      // beside the SDK; dynamic imports load relative to the importing file without it.
+      modulePreload: false,
       outDir: 'dist',
       emptyOutDir: false,
       sourcemap: true,

@@ -18,6 +18,9 @@ import type {
   StoredData,
 } from './types.js';
 
+/** The state records read back when a store opens. */
+const STATE_KEYS: readonly StateKey[] = ['profile', 'model', 'bandit', 'ledger', 'device', 'mutes', 'reporter', 'sent', 'signals'];
+
 /** Events held in memory while pending or while storage is down; the oldest go first past this. Same as the stored bound: memory never holds more than storage would keep. */
 export const MAX_UNSAVED_EVENTS = 5_000;
 /** Coalesce writes: one transaction per this many ms of activity (1000 writes in one transaction cost ~45 ms, one per transaction ~0.25 ms each). */
@@ -197,13 +200,19 @@ export class ConsentGate {
     this.storeStatus = store.status;
     this.attempt = 0;
     try {
-      const exported = await store.exportAll();
-      this.storedEventCount = exported.events.length;
+      // Only the small state records and a count: reading the whole event log here would make a
+      // returning visitor's first decision wait on thousands of events it does not need.
+      const [storedEvents, ...values] = await Promise.all([store.countEvents(), ...STATE_KEYS.map((key) => store.getState(key))]);
+      const state: LoadedProfile['state'] = {};
+      STATE_KEYS.forEach((key, i) => {
+        if (values[i] !== undefined) state[key] = values[i];
+      });
+      this.storedEventCount = storedEvents;
       // State this session computed without the stored profile must not overwrite it: the engine
       // restores the stored state, merges this session's events into it, and puts the result.
-      for (const key of Object.keys(exported.state)) this.unsavedState.delete(key as StateKey);
+      for (const key of Object.keys(state)) this.unsavedState.delete(key as StateKey);
       this.scheduleWrite(0);
-      return { state: exported.state, storedEvents: exported.events.length };
+      return { state, storedEvents };
     } catch (error) {
       this.report(error);
       this.storeStatus = { ...store.status, health: 'degraded', reason: codeOf(error, 'storage_unavailable') };

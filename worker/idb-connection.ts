@@ -69,8 +69,12 @@ export function openConnection(factory: IDBFactory, name: string, timeoutMs: num
       if (!tx) return;
       // Creating a database on a full disk (or under a tiny quota) fails here, as QuotaExceededError.
       tx.addEventListener('abort', () => (upgradeError = tx.error));
+      const upgrade = wrap(tx) as unknown as UpgradeTransaction & { done?: Promise<void> };
+      // idb gives every wrapped transaction a `done` promise that rejects on abort; the open
+      // request reports the failure, so this one must not surface as an unhandled rejection.
+      upgrade.done?.catch(() => undefined);
       try {
-        upgradeSchema(wrap(request.result) as unknown as InsituDatabase, event.oldVersion, event.newVersion ?? SCHEMA_VERSION, wrap(tx) as unknown as UpgradeTransaction);
+        upgradeSchema(wrap(request.result) as unknown as InsituDatabase, event.oldVersion, event.newVersion ?? SCHEMA_VERSION, upgrade);
       } catch {
         // The open request then fails with AbortError, and the old version stays as it was.
         tx.abort();

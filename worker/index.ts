@@ -16,3 +16,15 @@ export { createMemoryStore } from './memory-store.js';
 export { InsituError, ERROR_CODES, type ErrorCode } from './errors.js';
 export type * from './types.js';
 export type * from './engine-types.js';
+export {
+  ipsEstimate,
+  snipsEstimate,
+  doublyRobustEstimate,
+  type OffPolicyEstimate,
+  type OffPolicyOptions,
+  type TargetPolicy,
+  type RewardModel,
+} from './off-policy.js';
+export { parseRules, type RuleSet } from './rules/index.js';
+export { createKvStore } from './kv-store.js';
+export { fromMmkv, type KeyValueStorage } from './kv-storage.js';

@@ -8,7 +8,7 @@
  * counts that chunk again (a small over-count), never loses it. Two tabs never compact at once:
  * the pass runs under the Web Lock RETENTION_LOCK, and a tab that finds it taken skips its pass.
  */
-import { compactEvents, emptyCompactedEvents, readCompactedEvents, type CompactedEvents } from './compacted-events.js';
+import { compactEvents, emptyCompactedEvents, readCompactedEvents } from './compacted-events.js';
 import { runIfLockAvailable } from './web-locks.js';
 import type { InsituEvent, ProfileStore } from './types.js';
 
@@ -47,22 +47,39 @@ export async function applyRetention(store: ProfileStore, now: number): Promise<
 async function trimEvents(store: ProfileStore, now: number): Promise<void> {
   const cutoff = now - MAX_EVENT_AGE_MS;
   let stored = await store.countEvents();
-  let snapshot: CompactedEvents | undefined;
+  let snapshot = readCompactedEvents(await store.getState('profile'));
+  // Start the read where the last pass stopped: reading from the start of the index makes
+  // IndexedDB (LevelDB) step over every deleted record's tombstone, and ingest slowed 7× as the
+  // log filled. Stragglers older than that point are found by the full read below.
+  let since: number | undefined = snapshot?.lastTs ?? undefined;
   for (;;) {
     // Read what the count bound will drop anyway, or a small probe for aged events.
     const limit = Math.min(RETENTION_CHUNK, Math.max(AGE_PROBE, stored - MAX_STORED_EVENTS));
-    const oldest = await store.getEvents({ limit });
+    const oldest = await store.getEvents({ limit, ...(since !== undefined ? { sinceTs: since } : {}) });
     const drop: InsituEvent[] = [];
     for (const event of oldest) {
       if (stored - drop.length > MAX_STORED_EVENTS || event.ts < cutoff) drop.push(event);
       else break;
     }
-    if (drop.length === 0) return;
-    snapshot = compactEvents(snapshot ?? readCompactedEvents(await store.getState('profile')) ?? emptyCompactedEvents(), drop);
+    if (drop.length === 0) {
+      if (since !== undefined && stored > MAX_STORED_EVENTS) {
+        since = undefined;
+        continue;
+      }
+      return;
+    }
+    snapshot = compactEvents(snapshot ?? emptyCompactedEvents(), drop);
     await store.putState('profile', snapshot);
     await store.deleteEvents(drop.map((event) => event.id));
     stored -= drop.length;
-    if (drop.length < oldest.length || oldest.length < limit) return;
+    if (since !== undefined) since = drop[drop.length - 1]!.ts;
+    if (drop.length < oldest.length || oldest.length < limit) {
+      if (since !== undefined && stored > MAX_STORED_EVENTS) {
+        since = undefined;
+        continue;
+      }
+      return;
+    }
   }
 }
 

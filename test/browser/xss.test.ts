@@ -38,7 +38,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startTestServer({ mounts: { '/': 'demo/site' } });
+  server = await startTestServer({ mounts: { '/': resolve(ROOT, 'demo/site') } });
   browser = await launchPersistent();
 });
 afterAll(async () => {

@@ -25,11 +25,16 @@ export const MAX_EMBEDDING_DIM = 512;
 /** Tokens per item beyond this are ignored (long descriptions would dominate the text part). */
 export const MAX_TOKENS_PER_ITEM = 64;
 
-/** Relative scale of each part: tags are curated and carry most weight; text is noisier. */
-export const TAG_SCALE = 1;
-export const TEXT_SCALE = 0.5;
+/**
+ * Relative scale of each part. A feature's learned contribution grows with the square of its
+ * scale, so these set how far tastes learned from tags and text can move a ranking against the
+ * neighbour evidence. On MovieLens-100K (19 coarse genres) tags at 1 cost 0.015 HR@10 against
+ * 0.5; text is noisier than curated tags. The item id is an exact intercept: full scale.
+ */
+export const TAG_SCALE = 0.5;
+export const TEXT_SCALE = 0.25;
 export const ID_SCALE = 1;
-export const EMBEDDING_SCALE = 1;
+export const EMBEDDING_SCALE = 0.5;
 
 const TOKEN_PATTERN = /[\p{L}\p{N}]+/gu;
 /** Shorter tokens ('a', 'of', 'ii') carry little meaning. */

@@ -7,14 +7,15 @@ import { InsituError } from '../errors.js';
 import type { Affinity, Explanation, Personalizer, PersonalizerOptions } from '../engine-types.js';
 import type { DecideRequest, Priors } from '../types.js';
 import { FrequencyCaps } from './caps.js';
-import { indexCatalog, itemTags, MAX_ID_LENGTH, type CatalogIndex } from './catalog.js';
+import { itemTags, MAX_ID_LENGTH, type CatalogIndex } from './catalog.js';
+import { checkedPriors, compileCatalog, compilePriors } from './compile.js';
 import { ContentModel } from './content-model.js';
 import { chooseItem } from './decision.js';
-import { backgroundVector, buildFeatureSpace, featureIndex, featureKey, type FeatureSpace } from './features.js';
+import { featureIndex, featureKey, type FeatureSpace } from './features.js';
 import { Learner } from './learner.js';
-import { indexPriors, validatePriors, type PriorIndex } from './priors.js';
+import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
-import { defaultScore, personalizedScore, type ScoringState } from './scorer.js';
+import { defaultScore, rankingScore, type ScoringState } from './scorer.js';
 import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, type PersonalizerStateBody, type StoredDecision } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
@@ -32,47 +33,6 @@ export interface Parts extends ScoringState {
   muted: Set<string>;
   decisions: Map<string, StoredDecision>;
   experience: number;
-}
-
-/**
- * What a catalog and priors compile to is shared by every personalizer given the same objects
- * (the engine makes a new one on forget(); benchmarks make one per user). Catalog arrays and
- * priors objects are treated as immutable once handed over: updates come as new objects.
- */
-const compiledCatalogs = new WeakMap<object, { catalog: CatalogIndex; space: FeatureSpace }>();
-const compiledPriors = new WeakMap<CatalogIndex, WeakMap<object, { priorIndex: PriorIndex; background: Float32Array }>>();
-const NO_PRIORS = {};
-
-function compileCatalog(items: unknown): { catalog: CatalogIndex; space: FeatureSpace } {
-  const key = typeof items === 'object' && items !== null ? items : undefined;
-  const cached = key && compiledCatalogs.get(key);
-  if (cached) return cached;
-  const catalog = indexCatalog(items);
-  const compiled = { catalog, space: buildFeatureSpace(catalog) };
-  if (key) compiledCatalogs.set(key, compiled);
-  return compiled;
-}
-
-const validPriors = new WeakSet<object>();
-
-function checkedPriors(priors: unknown): Priors | undefined {
-  if (priors === undefined) return undefined;
-  if (typeof priors === 'object' && priors !== null && validPriors.has(priors)) return priors as Priors;
-  const valid = validatePriors(priors);
-  validPriors.add(valid);
-  return valid;
-}
-
-function compilePriors(catalog: CatalogIndex, space: FeatureSpace, priors: Priors | undefined) {
-  let byPriors = compiledPriors.get(catalog);
-  if (!byPriors) compiledPriors.set(catalog, (byPriors = new WeakMap()));
-  const cached = byPriors.get(priors ?? NO_PRIORS);
-  if (cached) return cached;
-  const priorIndex = indexPriors(priors, catalog);
-  const hasPopularity = priorIndex.popularity.some((p) => p > 0);
-  const compiled = { priorIndex, background: backgroundVector(space, hasPopularity ? priorIndex.popularity : undefined) };
-  byPriors.set(priors ?? NO_PRIORS, compiled);
-  return compiled;
 }
 
 export function createPersonalizer(options: PersonalizerOptions): Personalizer {
@@ -214,7 +174,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
     rank(request) {
       checkCandidates(request);
       syncConsent();
-      const score = options.inHoldout ? defaultScore : personalizedScore;
+      const score = options.inHoldout ? defaultScore : rankingScore;
       const ranked = request.candidates.map((itemId, order) => ({ itemId, score: score(parts, parts.catalog.indexOf.get(itemId) ?? -1), order }));
       ranked.sort((a, b) => b.score - a.score || a.order - b.order);
       const k = request.k === undefined ? ranked.length : Math.max(0, Math.floor(request.k));

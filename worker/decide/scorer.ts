@@ -4,13 +4,18 @@
  *   personalized(i) = bias + w·x_i                        content affinity (content-model.ts)
  *                   + POPULARITY_WEIGHT · pop(i)          catalog prior, log-scaled to [0, 1]
  *                   + NEIGHBOUR_WEIGHT · log(1 + nb(i)/NEIGHBOUR_SCALE)   neighbours of engaged items
- *                   − MUTE_PENALTY if it carries a muted tag − SEEN_PENALTY if already engaged with
+ *                   − MUTE_PENALTY if it carries a muted tag
+ *   ranking(i)      = personalized(i) − SEEN_PENALTY if already engaged with
  *   default(i)      = BASE_LOGIT + POPULARITY_WEIGHT · pop(i) − MUTE_PENALTY if muted
  *
  * A new user has w = 0 and nb = 0, so personalized order starts as popularity order and moves
  * toward their own taste as evidence arrives. Scores are logits: σ(score) is the predicted click
  * probability the bandit explores around. A sensitive item without `sensitive` consent gets
  * bias + popularity only: learned affinity never lifts it.
+ *
+ * `rank()` orders a catalog to recommend what comes next, so items already engaged with go last;
+ * `decide()` chooses among candidates the page offers, where showing an item the user liked
+ * before can be right (and the bandit must be free to show what it learned gets clicked).
  */
 import { BASE_LOGIT, type ContentModel } from './content-model.js';
 import type { PriorIndex } from './priors.js';
@@ -28,7 +33,7 @@ export const NEIGHBOUR_WEIGHT = 2;
 export const NEIGHBOUR_SCALE = 0.05;
 /** A muted tag sinks its items below anything the user did not mute. */
 export const MUTE_PENALTY = 8;
-/** Items the user already engaged with come after unseen ones (recommend, don't repeat). */
+/** In rank(), items the user already engaged with come after unseen ones (recommend, don't repeat). */
 export const SEEN_PENALTY = 8;
 
 export interface ScoringState {
@@ -61,8 +66,12 @@ export function personalizedScore(state: ScoringState, item: number): number {
   if (state.learnable(item)) score += state.model.logit(item) + neighbourPart(state.profile.neighbourScore(item));
   else score += state.model.bias;
   if (state.itemMuted[item]) score -= MUTE_PENALTY;
-  if (state.profile.seen[item]) score -= SEEN_PENALTY;
   return score;
+}
+
+/** The score rank() sorts by: personalized, with items already engaged with after unseen ones. */
+export function rankingScore(state: ScoringState, item: number): number {
+  return personalizedScore(state, item) - (item >= 0 && state.profile.seen[item] ? SEEN_PENALTY : 0);
 }
 
 export function scoreParts(state: ScoringState, item: number): ScoreParts {
@@ -71,7 +80,7 @@ export function scoreParts(state: ScoringState, item: number): ScoreParts {
     content: item < 0 ? state.model.bias : learned ? state.model.logit(item) : state.model.bias,
     popularity: item < 0 ? 0 : POPULARITY_WEIGHT * state.priors.popularityScore[item]!,
     neighbours: learned ? neighbourPart(state.profile.neighbourScore(item)) : 0,
-    penalty: item < 0 ? 0 : (state.itemMuted[item] ? MUTE_PENALTY : 0) + (state.profile.seen[item] ? SEEN_PENALTY : 0),
+    penalty: item < 0 ? 0 : state.itemMuted[item] ? MUTE_PENALTY : 0,
     learned,
   };
 }

@@ -3,17 +3,35 @@
  * on the recent examples (same objective, full batch, Adam). Loaded lazily by `train()` with a
  * dynamic import, so the first decision never waits for tfjs; only `@tensorflow/tfjs-core` and
  * the CPU backend, by named import (the umbrella `@tensorflow/tfjs` is three times the size).
+ *
+ * The gradient of logistic regression is closed-form, Xᵀ·ρ(σ(z) − y)/Σρ + L2·w, so it is written
+ * out with tensor ops: tfjs-core registers no gradients by itself (the umbrella package does, by
+ * a side-effect import), and autodiff plus the optimizer classes would only add weight.
+ *
+ * The refit covers the shared features (tags, text, embedding): they carry taste from one item to
+ * another. The per-item id intercepts stay with the online learner: they are one column per item
+ * seen, would make the dense design matrix several times wider (the CPU backend's matMul is the
+ * cost of a step, and tfjs's sparse alternative, unsortedSegmentSum, is quadratic there), and an
+ * intercept learned from its own item's events needs no refit. Their contribution enters each row
+ * as a fixed offset, so the objective is still exact.
  */
-import { add, div, enableProdMode, getBackend, matMul, mul, ready, reshape, scalar, setBackend, softplus, square, sub, sum, tensor1d, tensor2d, tidy, train, variable } from '@tensorflow/tfjs-core';
-import type { Scalar } from '@tensorflow/tfjs-core';
+import { add, div, enableProdMode, getBackend, matMul, mul, ready, reshape, scalar, setBackend, sigmoid, softplus, sqrt, square, sub, sum, tensor1d, tensor2d, tidy, zeros } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 // Importing the backend registers the 'cpu' kernels; the named import keeps it from being dropped.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { BACKGROUND_WEIGHT, L2_PENALTY, MAX_WEIGHT, recencyWeight, type TrainingExample } from './content-model.js';
 import type { FeatureSpace } from './features.js';
 
-/** Adam steps of a refit: from the online weights a few hundred steps converge (the loss is convex). */
-export const FIT_STEPS = 200;
-export const FIT_LEARNING_RATE = 0.05;
+/**
+ * Adam steps of a refit. It starts from the online weights, which are already near the optimum
+ * of this convex loss, so a short run converges; the worker is busy while it runs.
+ */
+export const FIT_STEPS = 80;
+export const FIT_LEARNING_RATE = 0.1;
+/** Adam's usual moment decay rates and denominator guard (Kingma & Ba 2015). */
+const ADAM_BETA1 = 0.9;
+const ADAM_BETA2 = 0.999;
+const ADAM_EPSILON = 1e-8;
 
 export const TFJS_CPU_VERSION = version_cpu;
 
@@ -52,13 +70,14 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
   const weights = Float32Array.from(input.weights);
   if (examples.length === 0) return { weights, bias: input.bias, loss: 0 };
 
-  // Only features some example has are fitted; the rest keep their value and enter the average
-  // item's logit as a fixed offset, so the objective is exact but the matrix stays small.
+  // Only shared features some example has are fitted; every other feature keeps its value and
+  // enters its row's logit as a fixed offset, so the objective is exact but the matrix stays small.
+  const fitted = (f: number) => !mask[f] && (f < space.idOffset || f >= space.embeddingOffset);
   const columnOf = new Map<number, number>();
   for (const example of examples) {
     for (let k = space.offsets[example.item]!; k < space.offsets[example.item + 1]!; k++) {
       const f = space.indices[k]!;
-      if (!mask[f] && !columnOf.has(f)) columnOf.set(f, columnOf.size);
+      if (fitted(f) && !columnOf.has(f)) columnOf.set(f, columnOf.size);
     }
   }
   const columns = [...columnOf.keys()];
@@ -67,11 +86,14 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
   const x = new Float32Array(rows * width);
   const y = new Float32Array(rows);
   const rho = new Float32Array(rows);
+  const offsets = new Float32Array(rows);
   let backgroundWeight = 0;
   examples.forEach((example, r) => {
     for (let k = space.offsets[example.item]!; k < space.offsets[example.item + 1]!; k++) {
-      const column = columnOf.get(space.indices[k]!);
+      const f = space.indices[k]!;
+      const column = columnOf.get(f);
       if (column !== undefined) x[r * width + column] = space.values[k]!;
+      else if (!mask[f]) offsets[r]! += weights[f]! * space.values[k]!;
     }
     y[r] = example.label;
     rho[r] = example.weight * recencyWeight(input.seq - example.seq);
@@ -79,50 +101,69 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
   });
   // The last row is the average item, a negative weighted by the positives it contrasts.
   const last = examples.length;
-  let backgroundOffset = 0;
   for (let f = 0; f < background.length; f++) {
     if (background[f] === 0 || mask[f]) continue;
     const column = columnOf.get(f);
     if (column !== undefined) x[last * width + column] = background[f]!;
-    else backgroundOffset += weights[f]! * background[f]!;
+    else offsets[last]! += weights[f]! * background[f]!;
   }
   rho[last] = backgroundWeight;
-  const offsets = new Float32Array(rows);
-  offsets[last] = backgroundOffset;
   let total = 0;
   for (const r of rho) total += r;
 
   const initial = new Float32Array(width);
   columns.forEach((f, c) => (initial[c] = weights[f]!));
-  const w = variable(tensor2d(initial, [width, 1]));
-  const b = variable(scalar(input.bias));
   const xs = tensor2d(x, [rows, width]);
   const ys = tensor1d(y);
   const rs = tensor1d(rho);
   const os = tensor1d(offsets);
-  const optimizer = train.adam(FIT_LEARNING_RATE);
-  const objective = (): Scalar =>
-    tidy(() => {
-      const z = add(add(reshape(matMul(xs, w), [rows]), b), os);
-      // Binary cross-entropy on logits: softplus(z) − y·z.
-      const losses = sub(softplus(z), mul(ys, z));
-      const data = div(sum(mul(losses, rs)), scalar(total));
-      return add(data, mul(sum(square(w)), scalar(L2_PENALTY / 2))) as Scalar;
+  const logits = (w: Tensor, b: Tensor) => add(add(reshape(matMul(xs, w), [rows]), b), os);
+
+  // Parameters and Adam moments; each step replaces them and frees the previous ones.
+  let state: Tensor[] = [tensor2d(initial, [width, 1]), scalar(input.bias), zeros([width, 1]), scalar(0), zeros([width, 1]), scalar(0)];
+  for (let step = 1; step <= FIT_STEPS; step++) {
+    const previous = state;
+    state = tidy(() => {
+      const [w, b, mw, mb, vw, vb] = previous as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      const residual = div(mul(sub(sigmoid(logits(w, b)), ys), rs), scalar(total));
+      // Xᵀ·residual, with X transposed inside the product.
+      const gw = add(matMul(xs, reshape(residual, [rows, 1]), true, false), mul(w, scalar(L2_PENALTY)));
+      const gb = sum(residual);
+      const correction1 = 1 - Math.pow(ADAM_BETA1, step);
+      const correction2 = 1 - Math.pow(ADAM_BETA2, step);
+      const moment = (m: Tensor, g: Tensor) => add(mul(m, scalar(ADAM_BETA1)), mul(g, scalar(1 - ADAM_BETA1)));
+      const second = (v: Tensor, g: Tensor) => add(mul(v, scalar(ADAM_BETA2)), mul(square(g), scalar(1 - ADAM_BETA2)));
+      const nmw = moment(mw, gw);
+      const nmb = moment(mb, gb);
+      const nvw = second(vw, gw);
+      const nvb = second(vb, gb);
+      const update = (m: Tensor, v: Tensor) => div(mul(m, scalar(FIT_LEARNING_RATE / correction1)), add(sqrt(div(v, scalar(correction2))), scalar(ADAM_EPSILON)));
+      return [sub(w, update(nmw, nvw)), sub(b, update(nmb, nvb)), nmw, nmb, nvw, nvb];
     });
-  let loss = 0;
-  for (let step = 0; step < FIT_STEPS; step++) {
-    const value = optimizer.minimize(objective, step === FIT_STEPS - 1, [w, b]);
-    if (value) {
-      loss = (await value.data())[0]!;
-      value.dispose();
-    }
+    for (const tensor of previous) tensor.dispose();
   }
-  const fitted = await w.data();
+  const [w, b] = state as [Tensor, Tensor];
+  const lossTensor = tidy(() => {
+    const z = logits(w, b);
+    // Binary cross-entropy on logits: softplus(z) − y·z; the L2 term covers every weight.
+    const data = div(sum(mul(sub(softplus(z), mul(ys, z)), rs)), scalar(total));
+    return add(data, mul(sum(square(w)), scalar(L2_PENALTY / 2))) as Scalar;
+  });
+  const loss = (await lossTensor.data())[0]! + (L2_PENALTY / 2) * frozenNorm(weights, columnOf);
+  const result = await w.data();
   const fittedBias = (await b.data())[0]!;
-  columns.forEach((f, c) => (weights[f] = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, fitted[c]!))));
-  for (const tensor of [w, b, xs, ys, rs, os]) tensor.dispose();
-  optimizer.dispose();
+  columns.forEach((f, c) => (weights[f] = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, result[c]!))));
+  for (const tensor of [...state, lossTensor, xs, ys, rs, os]) tensor.dispose();
   return { weights, bias: fittedBias, loss };
+}
+
+/** ‖w‖² over the features the refit leaves as they are. */
+function frozenNorm(weights: Float32Array, columnOf: Map<number, number>): number {
+  let norm = 0;
+  weights.forEach((w, f) => {
+    if (!columnOf.has(f)) norm += w * w;
+  });
+  return norm;
 }
 
 /**

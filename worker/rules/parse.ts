@@ -111,7 +111,7 @@ type Data = string | number | boolean | null | Data[] | { [key: string]: Data };
 function readData(value: unknown, path: string, depth: number, read: { values: number }): Data {
   if (depth > MAX_RULES_DEPTH) fail(path, `nested deeper than ${MAX_RULES_DEPTH} levels`);
   read.values += 1;
-  if (read.values > MAX_RULES_VALUES) fail(path, `more than ${MAX_RULES_VALUES} values in the document`);
+  if (read.values > MAX_RULES_VALUES) fail(path, `more than ${MAX_RULES_VALUES} values in the rules`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : fail(path, 'not a finite number');
   if (typeof value === 'function') fail(path, 'a function: rules are data, never code');

@@ -66,7 +66,8 @@ function leaveLastOut(ratings: Rating[], seed: number) {
     });
 }
 
-function insituHits(catalog: CatalogItem[], priors: Priors, train: Rating[], test: string, cut?: number): { hit: boolean; ms: number } {
+/** Position of the held-out item in the top 10 (or -1), and how long rank() took. */
+function insituRank(catalog: CatalogItem[], priors: Priors, train: Rating[], test: string, options: { cut?: number; includeSeen?: boolean } = {}): { at: number; ms: number } {
   const personalizer = createPersonalizer({
     catalog,
     priors,
@@ -76,12 +77,13 @@ function insituHits(catalog: CatalogItem[], priors: Priors, train: Rating[], tes
     inHoldout: false,
   });
   const seen = new Set(train.map((r) => r.item));
-  const fed = cut === undefined ? train : train.slice(-cut);
+  const fed = options.cut === undefined ? train : train.slice(-options.cut);
   const events: InsituEvent[] = fed.map((r, n) => ({ id: `e${n}`, type: 'view', itemId: r.item, ts: r.ts * 1000 }));
   personalizer.observe(events);
   const start = performance.now();
-  const top = personalizer.rank({ placement: 'bench', candidates: catalog.map((c) => c.id).filter((id) => !seen.has(id)), k: TOP_K });
-  return { hit: top.some((r) => r.itemId === test), ms: performance.now() - start };
+  const candidates = catalog.map((c) => c.id).filter((id) => options.includeSeen || !seen.has(id));
+  const top = personalizer.rank({ placement: 'bench', candidates, k: TOP_K });
+  return { at: top.findIndex((r) => r.itemId === test), ms: performance.now() - start };
 }
 
 function main(): void {
@@ -91,29 +93,43 @@ function main(): void {
     return;
   }
   const seeds = Number(process.argv[2] ?? 3);
-  const rows: Record<string, number[]> = { popularity: [], insitu: [], ...Object.fromEntries(HISTORY_CUTS.map((c) => [`insitu@${c}`, []])) };
+  const variants: Record<string, { cut?: number; includeSeen?: boolean }> = {
+    insitu: {},
+    'insitu, seen items left in the candidates': { includeSeen: true },
+    ...Object.fromEntries(HISTORY_CUTS.map((cut) => [`insitu, last ${cut} events`, { cut }])),
+  };
+  const hr: Record<string, number[]> = { popularity: [], ...Object.fromEntries(Object.keys(variants).map((v) => [v, []])) };
+  const ndcg: Record<string, number[]> = { popularity: [], ...Object.fromEntries(Object.keys(variants).map((v) => [v, []])) };
+  const gain = (at: number) => (at >= 0 ? 1 / Math.log2(at + 2) : 0);
   const rankMs: number[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     const users = leaveLastOut(data.ratings, seed);
     const priors = buildPriors(users.map((u) => u.train.map((r) => r.item)));
     const byPopularity = data.catalog.map((c) => c.id).sort((a, b) => (priors.popularity[b] ?? 0) - (priors.popularity[a] ?? 0));
-    let popularityHits = 0;
-    const insitu = { all: 0, ...Object.fromEntries(HISTORY_CUTS.map((c) => [c, 0])) } as Record<string, number>;
+    const sums: Record<string, [number, number]> = Object.fromEntries(Object.keys(hr).map((v) => [v, [0, 0]]));
     for (const { train, test } of users) {
       const seen = new Set(train.map((r) => r.item));
-      if (byPopularity.filter((id) => !seen.has(id)).slice(0, TOP_K).includes(test)) popularityHits++;
-      const full = insituHits(data.catalog, priors, train, test);
-      rankMs.push(full.ms);
-      if (full.hit) insitu.all!++;
-      for (const cut of HISTORY_CUTS) if (insituHits(data.catalog, priors, train, test, cut).hit) insitu[cut]!++;
+      const popularAt = byPopularity.filter((id) => !seen.has(id)).slice(0, TOP_K).indexOf(test);
+      sums.popularity![0] += popularAt >= 0 ? 1 : 0;
+      sums.popularity![1] += gain(popularAt);
+      for (const [name, options] of Object.entries(variants)) {
+        const { at, ms } = insituRank(data.catalog, priors, train, test, options);
+        if (name === 'insitu') rankMs.push(ms);
+        sums[name]![0] += at >= 0 ? 1 : 0;
+        sums[name]![1] += gain(at);
+      }
     }
-    rows.popularity!.push(popularityHits / users.length);
-    rows.insitu!.push(insitu.all! / users.length);
-    for (const cut of HISTORY_CUTS) rows[`insitu@${cut}`]!.push(insitu[cut]! / users.length);
+    for (const [name, [hits, gains]] of Object.entries(sums)) {
+      hr[name]!.push(hits / users.length);
+      ndcg[name]!.push(gains / users.length);
+    }
   }
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  console.log(`MovieLens-100K leave-last-out, full-catalog HR@${TOP_K}, mean of ${seeds} seeds`);
-  for (const [model, values] of Object.entries(rows)) console.log(`${model.padEnd(12)} ${mean(values).toFixed(4)}   (${values.map((v) => v.toFixed(4)).join(', ')})`);
+  console.log(`MovieLens-100K leave-last-out, full catalog, mean of ${seeds} seeds (per-seed HR@${TOP_K} in brackets)`);
+  console.log(`${'model'.padEnd(44)} HR@${TOP_K}   NDCG@${TOP_K}`);
+  for (const name of Object.keys(hr)) {
+    console.log(`${name.padEnd(44)} ${mean(hr[name]!).toFixed(4)}  ${mean(ndcg[name]!).toFixed(4)}   (${hr[name]!.map((v) => v.toFixed(4)).join(', ')})`);
+  }
   rankMs.sort((a, b) => a - b);
   console.log(`rank() over ~1680 candidates: median ${rankMs[rankMs.length >> 1]!.toFixed(2)} ms`);
 }

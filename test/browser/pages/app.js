@@ -1,5 +1,5 @@
 // The page the browser tests drive: the npm build loaded as a module, configured from the query
-// string so one file serves every test (consent, auto-capture, worker URL).
+// string so one file serves every test (consent, auto-capture, worker URL, collector).
 import { createInsitu } from '/dist/insitu.esm.js';
 
 const params = new URLSearchParams(location.search);
@@ -15,7 +15,9 @@ const insitu = createInsitu({
   consent: { kind: 'explicit', initial: { personalization, metrics } },
   autoCapture: params.get('autocapture') === '1',
   ...(params.get('worker') ? { workerUrl: params.get('worker') } : {}),
-  ...(params.get('collector') ? { collectorUrl: params.get('collector') } : {}),
+  // Reports: hourly periods (the shortest allowed) so a test can close one by moving the clock.
+  ...(params.get('collector') ? { collectorUrl: params.get('collector'), report: { periodMs: 3_600_000, graceMs: 0, placements: ['hero'] } } : {}),
+  ...(params.get('gpc') ? { globalPrivacyControl: params.get('gpc') } : {}),
   onError: (error) => handled.push(error.code),
 });
 window.insitu = insitu;

@@ -9,7 +9,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const MOUNTS: Record<string, string> = {
+const DEFAULT_MOUNTS: Record<string, string> = {
   '/dist/': join(ROOT, 'dist'),
   '/pages/': join(ROOT, 'test/browser/pages'),
 };
@@ -46,9 +46,13 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Extra mounts (URL prefix → directory under the repository root), e.g. `{ '/': 'demo/site' }`; checked after the defaults. */
-export async function startTestServer(options: { mounts?: Record<string, string> } = {}): Promise<TestServer> {
-  const mounts: Record<string, string> = { ...MOUNTS, ...Object.fromEntries(Object.entries(options.mounts ?? {}).map(([prefix, dir]) => [prefix, join(ROOT, dir)])) };
+export interface TestServerOptions {
+  /** More URL prefixes to serve from directories (absolute paths), e.g. `{ '/': '.../demo/site' }`; the defaults match first. */
+  mounts?: Record<string, string>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const mounts: Record<string, string> = { ...DEFAULT_MOUNTS, ...options.mounts };
   const requests: RecordedRequest[] = [];
   const headers = new Map<string, Record<string, string>>();
   const routes: TestServer['routes'] = new Map();

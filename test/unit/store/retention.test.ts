@@ -228,3 +228,18 @@ describe('two tabs', () => {
     await store.close();
   });
 });
+
+describe('retention starts where the last pass stopped', () => {
+  it('still trims by count when older events arrive after a pass (another tab, a stash from a closed page)', async () => {
+    const store = createMemoryStore();
+    const now = Date.UTC(2026, 10, 1);
+    await store.putEvents(makeEvents(MAX_STORED_EVENTS + 100, now - DAY_MS));
+    await applyRetention(store, now);
+    expect(await store.countEvents()).toBe(MAX_STORED_EVENTS);
+    // Stragglers older than everything compacted so far.
+    await store.putEvents(makeEvents(300, now - 2 * DAY_MS).map((e) => ({ ...e, id: `late-${e.id}` })));
+    await applyRetention(store, now);
+    expect(await store.countEvents()).toBe(MAX_STORED_EVENTS);
+    expect((await snapshotOf(store)).totalCompacted).toBe(400);
+  });
+});
