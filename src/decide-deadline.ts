@@ -24,6 +24,15 @@ export interface CheckedRequest {
 
 /** Validate the page's arguments; the caller rejects with the error (bad input is the page's bug, not a fallback). */
 export function checkDecideRequest(placement: unknown, options: DecideOptions | undefined, defaultTimeoutMs: number): CheckedRequest | InsituError {
+  try {
+    return readDecideRequest(placement, options, defaultTimeoutMs);
+  } catch {
+    // A Proxy trap or a getter threw while the arguments were read.
+    return new InsituError('invalid_argument', 'decide() arguments could not be read (a getter or proxy threw)');
+  }
+}
+
+function readDecideRequest(placement: unknown, options: DecideOptions | undefined, defaultTimeoutMs: number): CheckedRequest | InsituError {
   if (typeof placement !== 'string' || placement.length === 0 || placement.length > MAX_PLACEMENT_LENGTH) {
     return new InsituError('invalid_argument', `placement must be a non-empty string of at most ${MAX_PLACEMENT_LENGTH} characters`);
   }

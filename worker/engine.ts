@@ -7,6 +7,7 @@ import { createReportLoop } from './report-loop.js';
 import { createReporter } from './report/index.js';
 import { createEventDedup } from './event-dedup.js';
 import { InsituError } from './errors.js';
+import { catalogData, priorsData, wellFormedEvents } from './engine-input.js';
 import { createSeededRandom, randomId } from './seeded-random.js';
 import { createSiteRules, type SiteRules } from './site-rules.js';
 import type {
@@ -33,6 +34,8 @@ export const MAX_RECENT_DECISIONS = 200;
 export const REPORT_CHECK_INTERVAL_MS = 60_000;
 /** A diversified shelf of k is chosen from the best k × this many: wide enough to find variety, narrow enough to stay relevant. */
 export const DIVERSITY_POOL_FACTOR = 4;
+/** Handled errors kept for errors(): enough to see what went wrong, bounded for a worker nobody asks. */
+export const MAX_HANDLED_ERRORS = 100;
 /** A click or `convert` on the shown item within this window rewards its decision by itself (a session's length). */
 export const ATTRIBUTION_WINDOW_MS = 30 * 60_000;
 
@@ -47,7 +50,9 @@ interface DeviceRecord {
   deviceId: string;
 }
 
-export function composeEngine(options: EngineOptions, parts: EngineParts): Engine {
+export function composeEngine(given: EngineOptions, parts: EngineParts): Engine {
+  // Copied, not mutated: setCatalog/setPriors replace these, and the caller's object stays theirs.
+  const options: EngineOptions = { ...given, catalog: catalogData(given.catalog), priors: priorsData(given.priors) };
   const clock = options.clock ?? { now: () => Date.now() };
   const random = options.random ?? createSeededRandom(options.seed ?? 0x1c5e7);
   const scheduler: Scheduler = options.scheduler ?? immediateScheduler;
@@ -60,8 +65,12 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
   const recentDecisions = new Map<string, DecisionRecord>();
   const dedup = createEventDedup();
   const errors: InsituError[] = [];
+  /** Kept for errors(); nobody may ever ask (the worker has no call for it), so only the newest stay. */
+  function noteError(error: InsituError): void {
+    errors.push(error);
+    if (errors.length > MAX_HANDLED_ERRORS) errors.splice(0, errors.length - MAX_HANDLED_ERRORS);
+  }
   const site = createSiteRulesOrNone();
-  site.setCatalog(options.catalog ?? []);
 
   /** Invalid rules are refused with `invalid_rules` (see errors()); the engine runs without them rather than not at all. */
   function createSiteRulesOrNone(): SiteRules {
@@ -69,7 +78,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     try {
       return createSiteRules({ rules: options.rules, diversity: options.diversity, timezoneOffset });
     } catch (error) {
-      errors.push(error instanceof InsituError ? error : new InsituError('invalid_rules', String(error)));
+      noteError(error instanceof InsituError ? error : new InsituError('invalid_rules', String(error)));
       return createSiteRules({ timezoneOffset });
     }
   }
@@ -79,7 +88,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     scheduler,
     clock,
     retain: parts.retain,
-    onError: (error) => errors.push(error),
+    onError: (error) => noteError(error),
     onLateLoad: (loaded) => restore(loaded),
   });
 
@@ -92,7 +101,9 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       consent: () => consent,
       inHoldout: parts.isInHoldout(deviceId, holdoutFraction),
     });
+  // The personalizer checks the catalog item by item (invalid_catalog) before the other parts read it.
   let personalizer = makePersonalizer();
+  site.setCatalog(options.catalog ?? []);
 
   const reporter = createReporter({
     random: options.reportRandom ?? random,
@@ -121,7 +132,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     if (!options.transport || !options.collectorUrl || closed) return;
     scheduler.defer(() => {
       if (closed) return;
-      void reports.run().catch((error: unknown) => errors.push(new InsituError('network_error', String(error))));
+      void reports.run().catch((error: unknown) => noteError(new InsituError('network_error', String(error))));
       checkReportsPeriodically();
     }, REPORT_CHECK_INTERVAL_MS);
   }
@@ -176,7 +187,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
         persistStateSoon();
       })
       .catch((error: unknown) => {
-        errors.push(new InsituError('worker_unavailable', `training failed: ${String(error)}`));
+        noteError(new InsituError('worker_unavailable', `training failed: ${String(error)}`));
       })
       .finally(() => (training = undefined));
   }
@@ -207,7 +218,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
         personalizer.importState(loaded.state.model);
       } catch (error) {
         // Tampered or incompatible state: the profile is a rebuildable cache, start clean.
-        errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+        noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
       }
     }
     if (pending.length) personalizer.observe(pending);
@@ -223,7 +234,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       try {
         restoreState(value);
       } catch (error) {
-        errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+        noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
       }
     }
   }
@@ -245,7 +256,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
 
   const ready = applyConsent(consent)
     .catch((error: unknown) => {
-      errors.push(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
+      noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
     })
     .then(checkReportsPeriodically);
 
@@ -259,7 +270,9 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
 
     track(events) {
       if (consent.personalization === 'denied') return;
-      const fresh = dedup.filter(events);
+      const checked = wellFormedEvents(events);
+      if (checked.rejected) noteError(new InsituError('invalid_props', `${checked.rejected} malformed event(s) left out`));
+      const fresh = dedup.filter(checked.events);
       if (!fresh.length) return;
       personalizer.observe(fresh);
       site.observe(fresh);
@@ -332,6 +345,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     },
 
     setCatalog(items) {
+      items = catalogData(items) ?? [];
       options.catalog = items;
       personalizer.setCatalog(items);
       site.setCatalog(items);
@@ -339,6 +353,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
     },
 
     setPriors(priors) {
+      priors = priorsData(priors);
       options.priors = priors;
       personalizer.setPriors(priors);
     },
@@ -394,7 +409,7 @@ export function composeEngine(options: EngineOptions, parts: EngineParts): Engin
       await gate.flush();
       // Delivery starts here (on pagehide too) but is not waited for: a slow collector must not
       // hold a flush, an export or a page's exit. deliverReports() waits for it.
-      if (consent.metrics === 'granted') void reports.run().catch((error: unknown) => errors.push(new InsituError('network_error', String(error))));
+      if (consent.metrics === 'granted') void reports.run().catch((error: unknown) => noteError(new InsituError('network_error', String(error))));
     },
 
     async close() {

@@ -19,6 +19,7 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.json': 'application/json',
   '.map': 'application/json',
+  '.css': 'text/css',
 };
 
 export const STRICT_CSP = "default-src 'self'; worker-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'";
@@ -46,12 +47,12 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 export interface TestServerOptions {
-  /** More URL prefixes to serve from directories, e.g. `{ '/bench/': '.../test/bench/perf/pages' }`. */
+  /** More URL prefixes to serve from directories (absolute paths), e.g. `{ '/': '.../demo/site' }`; the defaults match first. */
   mounts?: Record<string, string>;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const MOUNTS: Record<string, string> = { ...DEFAULT_MOUNTS, ...options.mounts };
+  const mounts: Record<string, string> = { ...DEFAULT_MOUNTS, ...options.mounts };
   const requests: RecordedRequest[] = [];
   const headers = new Map<string, Record<string, string>>();
   const routes: TestServer['routes'] = new Map();
@@ -66,9 +67,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       response.end(answer.body ?? '');
       return;
     }
-    const mount = Object.keys(MOUNTS).find((prefix) => url.pathname.startsWith(prefix));
-    const file = mount ? normalize(join(MOUNTS[mount]!, url.pathname.slice(mount.length))) : undefined;
-    if (!mount || !file || !file.startsWith(MOUNTS[mount]!)) {
+    const mount = Object.keys(mounts).find((prefix) => url.pathname.startsWith(prefix));
+    const file = mount ? normalize(join(mounts[mount]!, url.pathname.slice(mount.length) || 'index.html')) : undefined;
+    if (!mount || !file || !file.startsWith(mounts[mount]!)) {
       response.writeHead(404).end();
       return;
     }

@@ -1,0 +1,119 @@
+/**
+ * Issue 8, XSS in real Chromium: catalog text reaches decisions' reasons and explanations as
+ * plain strings, and no surface renders it as HTML — not the script tag's slots, not the SDK
+ * (which adds nothing to the page), not the demo page. The pages run without a CSP here, so an
+ * inline handler WOULD run if any surface parsed the text as HTML: the test proves the rendering,
+ * not the policy.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchPersistent, type Browser } from './support/chromium.js';
+import { clearOrigin } from './support/origin-storage.js';
+import { installGuards, type GuardedWindow } from './support/page-guards.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+/** Each payload bumps window.xssRuns if it ever executes. */
+const PAYLOADS = [
+  '<img src=x onerror="window.xssRuns=(window.xssRuns||0)+1">',
+  '"><svg onload="window.xssRuns=(window.xssRuns||0)+1">',
+  "<script>window.xssRuns=(window.xssRuns||0)+1</script>",
+  'javascript:window.xssRuns=1',
+];
+
+const hostileCatalog = () =>
+  JSON.stringify(
+    (JSON.parse(readFileSync(resolve(ROOT, 'test/browser/pages/catalog.json'), 'utf8')) as Array<{ id: string; title: string; tags: string[] }>).map((item, i) => ({
+      ...item,
+      title: `${item.title} ${PAYLOADS[i % PAYLOADS.length]}`,
+      // Tags name the reasons ("Matches your interest in …"): each carries a payload too.
+      tags: item.tags.map((tag) => `${tag} ${PAYLOADS[tag.length % PAYLOADS.length]}`),
+      text: PAYLOADS.join(' '),
+    })),
+  );
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startTestServer({ mounts: { '/': resolve(ROOT, 'demo/site') } });
+  browser = await launchPersistent();
+});
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+beforeEach(async () => {
+  for (const page of browser.context.pages()) await page.close();
+  await clearOrigin(browser.context, server.origin);
+  server.routes.clear();
+  server.routes.set('/pages/catalog.json', () => ({ status: 200, body: hostileCatalog() }));
+});
+
+/** Nothing ran, and no element a payload would create exists. */
+async function expectInert(page: Page): Promise<void> {
+  const state = await page.evaluate(() => ({
+    runs: (window as unknown as { xssRuns?: number }).xssRuns ?? 0,
+    injected: document.querySelectorAll('img[src="x"], svg[onload], script:not([src])').length,
+  }));
+  expect(state).toEqual({ runs: 0, injected: 0 });
+}
+
+describe('catalog text is text on every surface', () => {
+  it('the SDK: reasons and explanations carry the payloads as strings, and the page gains no element', async () => {
+    const page = await browser.context.newPage();
+    await installGuards(page);
+    await page.goto(`${server.origin}/pages/app.html?personalization=granted`);
+    await page.evaluate(() => (window as unknown as GuardedWindow).insituLoaded);
+    const before = await page.evaluate(() => document.body.innerHTML);
+    const seen = await page.evaluate(async () => {
+      const { insitu } = window as unknown as GuardedWindow;
+      for (const id of ['dune', 'foundation', 'hyperion', 'dune', 'foundation']) insitu.track('view', { itemId: id });
+      insitu.track('click', { itemId: 'dune' });
+      await insitu.flush();
+      const decision = await insitu.decide('hero', { candidates: ['foundation', 'hyperion', 'emma', 'hobbit'], timeoutMs: 2_000 });
+      const explanation = await insitu.explain(decision.decisionId);
+      const exported = await insitu.exportData();
+      return { text: JSON.stringify([decision.reasons, explanation, exported.affinities]), policy: decision.policy };
+    });
+    expect(seen.policy).not.toBe('fallback');
+    // The payloads travel as data (the person can read exactly what the catalog said)...
+    expect(PAYLOADS.some((payload) => seen.text.includes(JSON.stringify(payload).slice(1, -1)))).toBe(true);
+    // ...and nothing was added to the page.
+    expect(await page.evaluate(() => document.body.innerHTML)).toBe(before);
+    await expectInert(page);
+  });
+
+  it('slots (script tag): the chosen item is shown by toggling the page\'s own markup, never by writing catalog text', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/pages/script-tag.html`);
+    await page.waitForFunction(() => document.getElementById('hero')!.hasAttribute('data-insitu-ready'));
+    await page.evaluate(() => (window as unknown as { earlyDecision: Promise<unknown> }).earlyDecision);
+    const hero = await page.evaluate(() => {
+      const slot = document.getElementById('hero')!;
+      return { text: slot.textContent!.replace(/\s+/g, ' ').trim(), elements: slot.querySelectorAll('*').length, shown: [...slot.querySelectorAll<HTMLElement>('[data-insitu-item]')].filter((el) => !el.hidden).length };
+    });
+    expect(hero).toEqual({ text: 'Dune Emma The Hobbit', elements: 3, shown: 1 });
+    await expectInert(page);
+  });
+
+  it('the demo page renders the pick, its reasons and the stored data as text', async () => {
+    // The demo's own catalog, with every title replaced by a payload.
+    const app = readFileSync(resolve(ROOT, 'demo/site/app.js'), 'utf8');
+    const titles = [...app.matchAll(/title: '([^']+)'/g)].map((m) => m[1]!);
+    expect(titles.length).toBeGreaterThan(0);
+    let hostileApp = app;
+    for (const [i, title] of titles.entries()) hostileApp = hostileApp.replace(`title: '${title}'`, `title: ${JSON.stringify(PAYLOADS[i % PAYLOADS.length])}`);
+    server.routes.set('/app.js', () => ({ status: 200, headers: { 'content-type': 'text/javascript' }, body: hostileApp }));
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/`);
+    await page.click('#grant');
+    await page.waitForFunction(() => (document.getElementById('stored')?.textContent ?? '').includes('"events"'));
+    await page.waitForFunction(() => !/^…?$/.test(document.getElementById('pick')?.textContent ?? ''));
+    const pick = await page.evaluate(() => document.getElementById('pick')!.textContent ?? '');
+    expect(PAYLOADS.some((payload) => pick.includes(payload))).toBe(true);
+    await expectInert(page);
+  });
+});
