@@ -370,6 +370,9 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
 
     async exportData(): Promise<EngineExport> {
       await ready;
+      // Write what is due first, so the export shows as stored what the store will hold; unlike
+      // flush() this starts no report delivery: looking at one's data sends nothing.
+      await gate.flush().catch(() => undefined);
       const { stored, memory } = await gate.exportAll();
       return {
         schemaVersion: stored?.schemaVersion ?? 0,

@@ -99,21 +99,17 @@ describe('catalog text is text on every surface', () => {
     await expectInert(page);
   });
 
-  it('the demo page renders the pick, its reasons and the stored data as text', async () => {
-    // The demo's own catalog, with every title replaced by a payload.
-    const app = readFileSync(resolve(ROOT, 'demo/site/app.js'), 'utf8');
-    const titles = [...app.matchAll(/title: '([^']+)'/g)].map((m) => m[1]!);
-    expect(titles.length).toBeGreaterThan(0);
-    let hostileApp = app;
-    for (const [i, title] of titles.entries()) hostileApp = hostileApp.replace(`title: '${title}'`, `title: ${JSON.stringify(PAYLOADS[i % PAYLOADS.length])}`);
-    server.routes.set('/app.js', () => ({ status: 200, headers: { 'content-type': 'text/javascript' }, body: hostileApp }));
+  it('the demo shop renders its hero, reasons and shelf from a hostile catalog as text', async () => {
+    // The demo's own catalog, with every title and author replaced by a payload.
+    const books = JSON.parse(readFileSync(resolve(ROOT, 'demo/site/data/books.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const hostile = books.map((book, i) => ({ ...book, title: `${String(book.title)} ${PAYLOADS[i % PAYLOADS.length]}` }));
+    server.routes.set('/data/books.json', () => ({ status: 200, body: JSON.stringify(hostile) }));
     const page = await browser.context.newPage();
     await page.goto(`${server.origin}/`);
-    await page.click('#grant');
-    await page.waitForFunction(() => (document.getElementById('stored')?.textContent ?? '').includes('"events"'));
-    await page.waitForFunction(() => !/^…?$/.test(document.getElementById('pick')?.textContent ?? ''));
-    const pick = await page.evaluate(() => document.getElementById('pick')!.textContent ?? '');
-    expect(PAYLOADS.some((payload) => pick.includes(payload))).toBe(true);
+    await page.click('[data-consent-action="accept"]');
+    await page.waitForFunction(() => document.body?.dataset.picks, undefined, { timeout: 30_000 });
+    const hero = await page.evaluate(() => document.getElementById('hero-title')?.textContent ?? '');
+    expect(PAYLOADS.some((payload) => hero.includes(payload))).toBe(true);
     await expectInert(page);
   });
 });
