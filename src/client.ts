@@ -269,7 +269,10 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     unmute: (tag) => engineCall((api) => api.unmute(String(tag))),
 
     async exportData() {
-      await client.flush();
+      // Hand queued events over, but do not flush the engine: a flush also starts delivery of due
+      // reports, and looking at one's data must not be what sends something home.
+      await ready;
+      await queue.flush();
       return engineCall((api) => api.exportData());
     },
 

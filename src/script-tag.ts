@@ -30,6 +30,7 @@ function optionsFrom(script: HTMLScriptElement | null): InsituOptions {
   return {
     ...(data.catalog ? { catalog: data.catalog } : {}),
     ...(data.priors ? { priors: data.priors } : {}),
+    ...(data.rules ? { rules: data.rules } : {}),
     ...(data.collector ? { collectorUrl: data.collector } : {}),
     consent: consent === 'tcf' ? { kind: 'tcf' } : { kind: 'explicit', ...(value ? { initial: { personalization: value } } : {}) },
     globalPrivacyControl: data.gpc === 'override' ? 'override' : 'respect',

@@ -1,5 +1,5 @@
 /** The reference collector: server, decoding, estimates, priors, and the priors simulation. */
-export { startCollector, MAX_BODY_BYTES, type Collector, type CollectorOptions, type RequestLogEntry } from './server.js';
+export { startCollector, openCollector, MAX_BODY_BYTES, type CollectorHandler, type Collector, type CollectorOptions, type RequestLogEntry } from './server.js';
 export { decodeReport } from './decode.js';
 export { buildEstimates, type Estimates, type Interval } from './estimates.js';
 export { buildPriors } from './priors.js';

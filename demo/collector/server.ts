@@ -67,9 +67,14 @@ export interface Collector {
   close(): Promise<void>;
 }
 
-export async function startCollector(options: CollectorOptions): Promise<Collector> {
+/** The collector without its own listener: mount `handle` in another server (the demo does, on its origin). */
+export interface CollectorHandler extends Omit<Collector, 'url' | 'port'> {
+  /** Answers one request; paths are the collector's own (`/v1/metrics`, `/estimates`, ...). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+export async function openCollector(options: Omit<CollectorOptions, 'port' | 'host'>): Promise<CollectorHandler> {
   const k = options.k ?? DEFAULT_MIN_COHORT;
-  const host = options.host ?? '127.0.0.1';
   const allowed = options.allowedOrigins ?? ['*'];
   const catalogIds = options.catalogIds ?? [];
 
@@ -206,12 +211,25 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     if (path !== '/requests') record({ method, path, status, outcome: status === 200 ? 'ok' : 'error', bytes: 0, body: '' });
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(req, res, 500, { error: 'internal error' });
-      else res.destroy();
-    });
-  });
+  return {
+    handle(req, res) {
+      handle(req, res).catch(() => {
+        if (!res.headersSent) send(req, res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+    },
+    totals: () => totals,
+    estimates: () => buildEstimates(totals, k),
+    priors,
+    requests: () => ({ received, requests: [...requestLog] }),
+    close: () => log.close(),
+  };
+}
+
+export async function startCollector(options: CollectorOptions): Promise<Collector> {
+  const host = options.host ?? '127.0.0.1';
+  const collector = await openCollector(options);
+  const server: Server = createServer(collector.handle);
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = REQUEST_TIMEOUT_MS;
   server.on('clientError', (_error, socket) => socket.destroy());
@@ -228,14 +246,14 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   return {
     url: `http://${host}:${port}`,
     port,
-    totals: () => totals,
-    estimates: () => buildEstimates(totals, k),
-    priors,
-    requests: () => ({ received, requests: [...requestLog] }),
+    totals: collector.totals,
+    estimates: collector.estimates,
+    priors: collector.priors,
+    requests: collector.requests,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await log.close();
+      await collector.close();
     },
   };
 }

@@ -6,6 +6,7 @@
  * UTF-8 rather than UTF-16 code units so a port in any language gets the same numbers
  * (test/unit/decide/fixtures/holdout-cases.json pins them).
  */
+import { mix32 as fmix32 } from '../mix32.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -50,16 +51,8 @@ export function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
-/** murmur3's 32-bit finalizer: a bijection that makes every output bit depend on every input bit. */
-export function fmix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** murmur3's 32-bit finalizer (worker/mix32.ts). */
+export { mix32 as fmix32 } from '../mix32.js';
 
 /** The decision maker's string hash: fmix32(fnv1a32(utf8(text))), an unsigned 32-bit integer. */
 export function hashString(text: string): number {

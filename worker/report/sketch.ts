@@ -17,6 +17,7 @@
  */
 import type { RandomSource } from '../types.js';
 import { krrProbabilities, randomizedResponse } from './mechanism.js';
+import { mix32 } from '../mix32.js';
 
 /**
  * Public hash rows. With a finite family, two given keys share a bucket in about rows/width rows
@@ -40,16 +41,7 @@ export const PAD_KEY = -1;
 const ROW_SALT = 0x5bd1e995;
 const PAIR_SALT = 0x27d4eb2f;
 
-/** murmur3's 32-bit finalizer: a bijective mix that spreads every input bit. */
-export function mix32(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export { mix32 } from '../mix32.js';
 
 /** 32-bit FNV-1a over UTF-16 code units, then mixed: the key of a catalog item id. */
 export function itemKey(itemId: string): number {
