@@ -16,7 +16,7 @@ import { checkDecideRequest, DEFAULT_DECIDE_TIMEOUT_MS, fallbackDecision, within
 import { createEmitter } from './emitter.js';
 import { createEventQueue, flushOnPageHide } from './event-queue.js';
 import type { AutoCaptureOptions, ClientStatus, InsituClient, InsituEvents, InsituOptions } from './types.js';
-import { createUnloadStash, pageStorage } from './unload-stash.js';
+import { createUnloadStash, pageStorage, STASH_KEY_PREFIX } from './unload-stash.js';
 import { toEvent } from './validate.js';
 import { superviseEngine } from './engine-supervisor.js';
 import type { InlineServiceModule } from './worker-client.js';
@@ -185,6 +185,13 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
         onReturn: () => void client.flush().then(() => stash.clear(), () => undefined),
       }),
     );
+    // Chromium may run the old page's pagehide after this page has started (and already looked
+    // for a stash): its stash then arrives as a storage event, and is taken then.
+    const onStorage = (event: StorageEvent) => {
+      if (event.key?.startsWith(STASH_KEY_PREFIX) && event.newValue) recoverStash();
+    };
+    window.addEventListener('storage', onStorage);
+    cleanups.push(() => window.removeEventListener('storage', onStorage));
   }
 
   // Reading location.pathname costs 1–2 µs in Chromium, as much as the rest of track(): read it

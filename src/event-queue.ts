@@ -108,7 +108,10 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
 }
 
 export interface PageLifeHooks {
-  /** The page is being left or hidden: runs right after the flush starts, synchronously. */
+  /**
+   * The page is being left or hidden: runs synchronously just before the flush, while the queue
+   * still holds what is waiting (the flush hands batches to `send` only on a later microtask).
+   */
   onLeave?(): void;
   /** The page is visible again (back from hidden, or from the back/forward cache). */
   onReturn?(): void;
@@ -117,8 +120,8 @@ export interface PageLifeHooks {
 /** Flush on the page's last reliable moments. Returns a function that removes the listeners. */
 export function flushOnPageHide(target: Window, queue: EventQueue, hooks: PageLifeHooks = {}): () => void {
   const leave = () => {
-    void queue.flush();
     hooks.onLeave?.();
+    void queue.flush();
   };
   const onVisibility = () => {
     if (target.document.visibilityState === 'hidden') leave();

@@ -13,6 +13,9 @@
  *   model twice.
  * - One key per page (tabs closing together do not overwrite each other); a page that comes back
  *   into view flushes and removes its key, so a stash never outlives the page that needed it.
+ * - Taken by the next page when it starts, or, when the old page's pagehide runs only after that
+ *   (Chromium may commit the new page first), from the storage event its write fires there. An
+ *   open tab of the site may take it too: the profile is shared, so that is where it belongs.
  * - Read back through the same validation as track(): localStorage is writable by any script of
  *   the site, so what comes back is input, not trusted state.
  */
@@ -49,7 +52,7 @@ export interface UnloadStash {
   clear(): void;
   /** Remove every page's stash (consent denied, forget()). */
   clearAll(): void;
-  /** Read and remove what earlier pages left, validated, oldest first. Never throws. */
+  /** Read and remove what other pages left (never this page's own), validated, oldest first. Never throws. */
   take(): InsituEvent[];
 }
 
@@ -62,6 +65,13 @@ export function createUnloadStash(storage: StashStorage | undefined, pageId: str
     for (let i = 0; storage && i < storage.length; i++) {
       const name = storage.key(i);
       if (name?.startsWith(STASH_KEY_PREFIX)) keys.push(name);
+    }
+    return keys;
+  };
+  const othersKeys = (): string[] => {
+    const keys: string[] = [];
+    for (const name of stashKeys()) {
+      if (name !== key) keys.push(name);
     }
     return keys;
   };
@@ -104,7 +114,7 @@ export function createUnloadStash(storage: StashStorage | undefined, pageId: str
       const found: InsituEvent[] = [];
       let names: string[] = [];
       try {
-        names = stashKeys();
+        names = othersKeys();
       } catch {
         return [];
       }

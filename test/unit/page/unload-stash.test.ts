@@ -34,6 +34,14 @@ describe('unload stash', () => {
     expect(storage.data.size).toBe(0);
   });
 
+  it('a page never takes its own stash back (it is still alive, its engine has those events)', () => {
+    const storage = memoryStorage();
+    const page = createUnloadStash(storage, 'a');
+    page.save([view('mine')]);
+    expect(page.take()).toEqual([]);
+    expect(createUnloadStash(storage, 'b').take().map((e) => e.id)).toEqual(['mine']);
+  });
+
   it('one key per page: two tabs closing together both keep their events; duplicates by id are merged', () => {
     const storage = memoryStorage();
     createUnloadStash(storage, 'a').save([view('1'), view('2')]);
