@@ -372,7 +372,8 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       await ready;
       // Write what is due first, so the export shows as stored what the store will hold; unlike
       // flush() this starts no report delivery: looking at one's data sends nothing.
-      await gate.flush().catch(() => undefined);
+      // While storage is failing its retry schedule owns the writes: an export must not add attempts.
+      if (gate.status.health === 'ok') await gate.flush().catch(() => undefined);
       const { stored, memory } = await gate.exportAll();
       return {
         schemaVersion: stored?.schemaVersion ?? 0,
