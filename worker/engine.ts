@@ -375,13 +375,18 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       // While storage is failing its retry schedule owns the writes: an export must not add attempts.
       if (gate.status.health === 'ok') await gate.flush().catch(() => undefined);
       const { stored, memory } = await gate.exportAll();
+      // What is stored, plus what is held and not written yet (a decision made a moment ago, an
+      // event handed over twice after a reload): each thing once, in the list it is really in.
+      const storedIds = new Set(stored?.events.map((e) => e.id));
+      const storedDecisions = new Set(stored?.decisions.map((d) => d.decisionId));
+      const unwritten = [...recentDecisions.values()].filter((d) => !storedDecisions.has(d.decisionId));
       return {
         schemaVersion: stored?.schemaVersion ?? 0,
         events: stored?.events ?? [],
-        decisions: stored?.decisions ?? [...recentDecisions.values()],
+        decisions: stored ? [...stored.decisions, ...unwritten].sort((x, y) => x.ts - y.ts) : unwritten,
         outbox: stored?.outbox ?? [],
         state: stored?.state ?? { model: personalizer.exportState() },
-        memory: { events: memory },
+        memory: { events: memory.filter((e) => !storedIds.has(e.id)) },
         consent: { ...consent },
         affinities: personalizer.affinities(),
         sent: reports.sent(),

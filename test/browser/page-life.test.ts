@@ -46,8 +46,13 @@ async function openApp(query = 'personalization=granted', page?: Page): Promise<
   return target;
 }
 
+/** Everything the profile holds, after a flush (exportData alone does not wait for the engine's writes). */
 async function exportedIds(page: Page): Promise<string[]> {
-  const exported = await page.evaluate(() => (window as unknown as GuardedWindow).insitu.exportData());
+  const exported = await page.evaluate(async () => {
+    const { insitu } = window as unknown as GuardedWindow;
+    await insitu.flush();
+    return insitu.exportData();
+  });
   return [...exported.events, ...exported.memory.events].map((e) => e.itemId ?? '');
 }
 

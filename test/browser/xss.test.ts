@@ -1,15 +1,18 @@
 /**
  * Issue 8, XSS in real Chromium: catalog text reaches decisions' reasons and explanations as
  * plain strings, and no surface renders it as HTML — not the script tag's slots, not the SDK
- * (which adds nothing to the page), not the demo page. The pages run without a CSP here, so an
- * inline handler WOULD run if any surface parsed the text as HTML: the test proves the rendering,
- * not the policy.
+ * (which adds nothing to the page), not the demo shop and its audit panel. The test pages run
+ * without a CSP, so an inline handler would run if a surface parsed text as HTML; the demo runs
+ * under its strict CSP, so there the proof is that no payload element exists in the DOM.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { startDemoServer } from '../../demo/server.js';
 import { launchPersistent, type Browser } from './support/chromium.js';
+import { acceptAll, openHome, openPanel } from './support/demo-pages.js';
 import { clearOrigin } from './support/origin-storage.js';
 import { installGuards, type GuardedWindow } from './support/page-guards.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -38,7 +41,7 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startTestServer({ mounts: { '/': resolve(ROOT, 'demo/site') } });
+  server = await startTestServer();
   browser = await launchPersistent();
 });
 afterAll(async () => {
@@ -99,17 +102,44 @@ describe('catalog text is text on every surface', () => {
     await expectInert(page);
   });
 
-  it('the demo shop renders its hero, reasons and shelf from a hostile catalog as text', async () => {
-    // The demo's own catalog, with every title and author replaced by a payload.
-    const books = JSON.parse(readFileSync(resolve(ROOT, 'demo/site/data/books.json'), 'utf8')) as Array<Record<string, unknown>>;
-    const hostile = books.map((book, i) => ({ ...book, title: `${String(book.title)} ${PAYLOADS[i % PAYLOADS.length]}` }));
-    server.routes.set('/data/books.json', () => ({ status: 200, body: JSON.stringify(hostile) }));
-    const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/`);
-    await page.click('[data-consent-action="accept"]');
-    await page.waitForFunction(() => document.body?.dataset.picks, undefined, { timeout: 30_000 });
-    const hero = await page.evaluate(() => document.getElementById('hero-title')?.textContent ?? '');
-    expect(PAYLOADS.some((payload) => hero.includes(payload))).toBe(true);
-    await expectInert(page);
+  it('the demo shop and its audit panel render catalog text, reasons and stored data as text', { timeout: 120_000 }, async () => {
+    const collectorDir = mkdtempSync(join(tmpdir(), 'insitu-xss-collector-'));
+    const demo = await startDemoServer({ port: 0, collectorDataDir: collectorDir });
+    try {
+      // The demo's own catalog with a payload in every text field and an extra payload tag per book.
+      const books = JSON.parse(readFileSync(resolve(ROOT, 'demo/site/data/books.json'), 'utf8')) as Array<Record<string, unknown> & { tags: string[] }>;
+      const hostileBooks = books.map((book, i) => {
+        const payload = PAYLOADS[i % PAYLOADS.length]!;
+        const copy: Record<string, unknown> = { ...book, tags: [...book.tags, payload] };
+        for (const field of ['title', 'series', 'authors', 'text']) if (typeof book[field] === 'string') copy[field] = `${book[field] as string} ${payload}`;
+        return copy;
+      });
+      await browser.context.route('**/data/books.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(hostileBooks) }));
+      const page = await browser.context.newPage();
+      await openHome(page, demo.origin);
+      await acceptAll(page);
+      await page.waitForFunction(() => document.body?.dataset.picks, undefined, { timeout: 20_000 });
+      // Open a few books so there are views, interests and decisions with reasons to show.
+      for (let i = 0; i < 3; i++) {
+        const card = page.locator('#shelf .card__link').nth(i);
+        if (!(await card.count())) break;
+        await card.click();
+        await page.waitForFunction(() => document.body?.dataset.viewRecorded === 'true', undefined, { timeout: 20_000 });
+        await page.goBack();
+        await page.waitForFunction(() => document.body?.dataset.picks, undefined, { timeout: 20_000 });
+      }
+      for (const tab of ['overview', 'decisions', 'interests', 'storage', 'network']) {
+        await openPanel(page, tab);
+        await expectInert(page);
+      }
+      const text = await page.evaluate(() => document.body.innerText);
+      // The payloads are on screen, as the characters they are.
+      expect(PAYLOADS.filter((payload) => text.includes(payload)).length).toBeGreaterThan(0);
+      await expectInert(page);
+    } finally {
+      await browser.context.unroute('**/data/books.json');
+      await demo.close();
+      rmSync(collectorDir, { recursive: true, force: true });
+    }
   });
 });
