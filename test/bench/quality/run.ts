@@ -5,8 +5,7 @@
  * Without the data it says which data set is missing and exits 0.
  */
 import { simulatePriorsFromHistories } from '../../../demo/collector/simulate.js';
-import { intraListDiversity, shareOutsideTopAffinities, tagJaccardSimilarity } from '../../../worker/diversity.js';
-import type { Engine } from '../../../worker/engine-types.js';
+import { intraListDiversity, tagJaccardSimilarity } from '../../../worker/diversity.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createSeededRandom } from '../../../worker/seeded-random.js';
@@ -63,7 +62,6 @@ async function main(): Promise<void> {
   const fromReports = new Map<number, Measured>();
   const diversityRows = new Map<number, Measured>();
   const diversityIld = new Map<number, number>();
-  const filterBubble = new Map<number, { outsideTopAffinities: number; exploring: number }>();
   const record = async (into: Map<unknown, Measured>, key: unknown, split: Split, scorer: Scorer) => {
     const t0 = performance.now();
     // The same tie-break stream for every model on a split, so no model gets luckier draws.
@@ -105,18 +103,9 @@ async function main(): Promise<void> {
           const lists: number[] = [];
           const catalog = movieCatalog(data);
           const similarity = tagJaccardSimilarity(new Map(catalog.map((item) => [item.id, item])));
-          const catalogById = new Map(catalog.map((item) => [item.id, item]));
-          const outside: number[] = [];
-          const exploring: number[] = [];
-          const onShelf = async (ids: string[], engine: Engine) => {
-            lists.push(intraListDiversity(ids, similarity));
-            const topTags = (await engine.exportData()).affinities.slice(0, 3).map((affinity) => affinity.tag);
-            outside.push(shareOutsideTopAffinities(ids, catalogById, topTags));
-            exploring.push(engine.decide({ placement: 'bench-shelf', candidates: ids }).exploring ? 1 : 0);
-          };
+          const onShelf = (ids: string[]) => void lists.push(intraListDiversity(ids, similarity));
           await record(diversityRows, weight, split, insitu.createInsituBench(data, split, catalog, { diversity: weight, onShelf }).scorer());
           diversityIld.set(weight, mean(lists));
-          filterBubble.set(weight, { outsideTopAffinities: mean(outside), exploring: mean(exploring) });
         }
       }
     }
@@ -124,7 +113,7 @@ async function main(): Promise<void> {
   }
 
   const latency = typeof insitu === 'string' ? null : await (await import('./latency.js')).measureDecideLatency(leaveLastOut(data, SEEDS[0]!), movieCatalog(data));
-  const results = { ...summarize(data, measured, cuts, fromReports, diversityRows, diversityIld, filterBubble), latency };
+  const results = { ...summarize(data, measured, cuts, fromReports, diversityRows, diversityIld), latency };
   printTable(results);
   mkdirSync(dirname(RESULTS_PATH), { recursive: true });
   writeFileSync(RESULTS_PATH, `${JSON.stringify({ ...results, runtimeSeconds: (performance.now() - started) / 1000 }, null, 2)}\n`);
@@ -138,7 +127,7 @@ function perUserMean(runs: UserMetrics[], metric: keyof UserMetrics): Float64Arr
   return out;
 }
 
-function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Map<number, Measured>, fromReports: Map<number, Measured>, diversityRows: Map<number, Measured>, diversityIld: Map<number, number>, filterBubble: Map<number, { outsideTopAffinities: number; exploring: number }>) {
+function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Map<number, Measured>, fromReports: Map<number, Measured>, diversityRows: Map<number, Measured>, diversityIld: Map<number, number>) {
   const random = createSeededRandom(20_191_124);
   const popularity = measured.get('popularity')!;
   const popularityHits = perUserMean(popularity.perSeed, 'hit');
@@ -187,8 +176,6 @@ function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Ma
         hr10: mean(entry.perSeed.map((m) => mean(m.hit))),
         ndcg10: mean(entry.perSeed.map((m) => mean(m.ndcg))),
         intraListDiversity: diversityIld.get(weight) ?? null,
-        shareOutsideTop3Affinities: filterBubble.get(weight)?.outsideTopAffinities ?? null,
-        shareOfDecisionsExploring: filterBubble.get(weight)?.exploring ?? null,
       })),
     },
   };
@@ -211,7 +198,7 @@ function printTable(results: ReturnType<typeof summarize> & { latency: Array<{ c
     console.log(`insitu, priors from reports at ε=${String(row.epsilon).padEnd(8)} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  − popularity ${interval(row.minusPopularity)}`);
   }
   for (const row of ml.insituWithDiversity) {
-    console.log(`insitu, diversity ${row.diversity} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  intra-list diversity (genres) ${row.intraListDiversity?.toFixed(3)}  outside top-3 affinities ${row.shareOutsideTop3Affinities?.toFixed(3)}  decisions exploring ${row.shareOfDecisionsExploring?.toFixed(3)}`);
+    console.log(`insitu, diversity ${row.diversity} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  intra-list diversity (genres) ${row.intraListDiversity?.toFixed(3)}`);
   }
   for (const row of results.latency ?? []) {
     console.log(`engine decide(), ${String(row.candidates).padStart(3)} candidates: p50 ${row.p50Ms.toFixed(3)} ms, p99 ${row.p99Ms.toFixed(3)} ms`);
