@@ -18,10 +18,21 @@ const MAX_ID_LENGTH = 256;
  * BigInt and getters that throw all end here as a clear refusal instead of an exception from
  * deep inside the model; what survives is data the worker could also have received.
  */
+/**
+ * One copy per catalog or priors object: many engines built over the same catalog (a benchmark's
+ * thousand users, every tab's worker) share it, and the personalizer's compiled form, which is
+ * cached by the catalog's identity, is built once. Like the personalizer, this treats a catalog
+ * or priors object as fixed once passed in: pass a new object to change it.
+ */
+const copies = new WeakMap<object, unknown>();
+
 export function plainData<T>(value: T, code: 'invalid_catalog' | 'invalid_priors'): T {
   if (value === undefined) return value;
+  if (typeof value === 'object' && value !== null && copies.has(value)) return copies.get(value) as T;
   try {
-    return JSON.parse(JSON.stringify(value)) as T;
+    const copy = JSON.parse(JSON.stringify(value)) as T;
+    if (typeof value === 'object' && value !== null) copies.set(value, copy);
+    return copy;
   } catch (error) {
     throw new InsituError(code, `${code === 'invalid_catalog' ? 'catalog' : 'priors'} must be plain JSON data (${(error as Error)?.message ?? 'unreadable'})`);
   }

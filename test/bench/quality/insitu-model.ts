@@ -6,6 +6,7 @@
  */
 import { buildPriors, createEngine } from '../../../worker/index.js';
 import type { CatalogItem, InsituEvent, Priors } from '../../../worker/types.js';
+import type { Engine } from '../../../worker/engine-types.js';
 import { CUTOFF, type Scorer } from './metrics.js';
 import type { MovieLens, Split } from './movielens.js';
 
@@ -27,8 +28,8 @@ export interface InsituBenchOptions {
   priors?: Priors;
   /** Diversity weight for the shelf (0: pure relevance, the default). */
   diversity?: number;
-  /** Sees each user's top-10 shelf (for intra-list diversity). */
-  onShelf?: (itemIds: string[]) => void;
+  /** Sees each user's top-10 shelf, the user's index and engine (diversity and filter-bubble figures). */
+  onShelf?: (itemIds: string[], user: number, engine: Engine) => void;
 }
 
 export function createInsituBench(data: MovieLens, split: Split, catalog: CatalogItem[], options: InsituBenchOptions = {}): InsituBench {
@@ -53,7 +54,7 @@ export function createInsituBench(data: MovieLens, split: Split, catalog: Catalo
       const seen = new Set(train);
       const candidates = ids.filter((_, i) => !seen.has(i));
       const ranked = engine.rank({ placement: BENCH_PLACEMENT, candidates, k: CUTOFF });
-      options.onShelf?.(ranked.map((entry) => entry.itemId));
+      options.onShelf?.(ranked.map((entry) => entry.itemId), user, engine);
       // Only the order of the top ten matters to HR@10 and NDCG@10; everything else ties below.
       scores.fill(-Infinity);
       ranked.forEach((entry, position) => {

@@ -5,7 +5,8 @@
  * Without the data it says which data set is missing and exits 0.
  */
 import { simulatePriorsFromHistories } from '../../../demo/collector/simulate.js';
-import { intraListDiversity, tagJaccardSimilarity } from '../../../worker/diversity.js';
+import { intraListDiversity, shareOutsideTopAffinities, tagJaccardSimilarity } from '../../../worker/diversity.js';
+import type { Engine } from '../../../worker/engine-types.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createSeededRandom } from '../../../worker/seeded-random.js';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const fromReports = new Map<number, Measured>();
   const diversityRows = new Map<number, Measured>();
   const diversityIld = new Map<number, number>();
+  const filterBubble = new Map<number, { outsideTopGenres: number; exploring: number }>();
   const record = async (into: Map<unknown, Measured>, key: unknown, split: Split, scorer: Scorer) => {
     const t0 = performance.now();
     // The same tie-break stream for every model on a split, so no model gets luckier draws.
@@ -103,9 +105,21 @@ async function main(): Promise<void> {
           const lists: number[] = [];
           const catalog = movieCatalog(data);
           const similarity = tagJaccardSimilarity(new Map(catalog.map((item) => [item.id, item])));
-          const onShelf = (ids: string[]) => void lists.push(intraListDiversity(ids, similarity));
+          const byId = new Map(catalog.map((item) => [item.id, item]));
+          const outside: number[] = [];
+          const exploring: number[] = [];
+          const onShelf = (ids: string[], user: number, engine: Engine) => {
+            lists.push(intraListDiversity(ids, similarity));
+            // The user's top affinities: the three genres most frequent in their own training history.
+            const genreCounts = new Map<string, number>();
+            for (const item of split.users[user]!.train) for (const tag of catalog[item]?.tags ?? []) genreCounts.set(tag, (genreCounts.get(tag) ?? 0) + 1);
+            const top = [...genreCounts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([tag]) => tag);
+            outside.push(shareOutsideTopAffinities(ids, byId, top));
+            exploring.push(engine.decide({ placement: 'bench-shelf', candidates: ids }).exploring ? 1 : 0);
+          };
           await record(diversityRows, weight, split, insitu.createInsituBench(data, split, catalog, { diversity: weight, onShelf }).scorer());
           diversityIld.set(weight, mean(lists));
+          filterBubble.set(weight, { outsideTopGenres: mean(outside), exploring: mean(exploring) });
         }
       }
     }
@@ -113,7 +127,7 @@ async function main(): Promise<void> {
   }
 
   const latency = typeof insitu === 'string' ? null : await (await import('./latency.js')).measureDecideLatency(leaveLastOut(data, SEEDS[0]!), movieCatalog(data));
-  const results = { ...summarize(data, measured, cuts, fromReports, diversityRows, diversityIld), latency };
+  const results = { ...summarize(data, measured, cuts, fromReports, diversityRows, diversityIld, filterBubble), latency };
   printTable(results);
   mkdirSync(dirname(RESULTS_PATH), { recursive: true });
   writeFileSync(RESULTS_PATH, `${JSON.stringify({ ...results, runtimeSeconds: (performance.now() - started) / 1000 }, null, 2)}\n`);
@@ -127,7 +141,7 @@ function perUserMean(runs: UserMetrics[], metric: keyof UserMetrics): Float64Arr
   return out;
 }
 
-function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Map<number, Measured>, fromReports: Map<number, Measured>, diversityRows: Map<number, Measured>, diversityIld: Map<number, number>) {
+function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Map<number, Measured>, fromReports: Map<number, Measured>, diversityRows: Map<number, Measured>, diversityIld: Map<number, number>, filterBubble: Map<number, { outsideTopGenres: number; exploring: number }>) {
   const random = createSeededRandom(20_191_124);
   const popularity = measured.get('popularity')!;
   const popularityHits = perUserMean(popularity.perSeed, 'hit');
@@ -176,6 +190,8 @@ function summarize(data: MovieLens, measured: Map<ModelName, Measured>, cuts: Ma
         hr10: mean(entry.perSeed.map((m) => mean(m.hit))),
         ndcg10: mean(entry.perSeed.map((m) => mean(m.ndcg))),
         intraListDiversity: diversityIld.get(weight) ?? null,
+        shareOutsideTop3Genres: filterBubble.get(weight)?.outsideTopGenres ?? null,
+        shareOfDecisionsExploring: filterBubble.get(weight)?.exploring ?? null,
       })),
     },
   };
@@ -198,7 +214,7 @@ function printTable(results: ReturnType<typeof summarize> & { latency: Array<{ c
     console.log(`insitu, priors from reports at ε=${String(row.epsilon).padEnd(8)} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  − popularity ${interval(row.minusPopularity)}`);
   }
   for (const row of ml.insituWithDiversity) {
-    console.log(`insitu, diversity ${row.diversity} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  intra-list diversity (genres) ${row.intraListDiversity?.toFixed(3)}`);
+    console.log(`insitu, diversity ${row.diversity} (seed ${row.seeds.join(', ')}): HR@10 ${row.hr10.toFixed(4)}  NDCG@10 ${row.ndcg10.toFixed(4)}  intra-list diversity (genres) ${row.intraListDiversity?.toFixed(3)}  outside the user's top-3 genres ${row.shareOutsideTop3Genres?.toFixed(3)}  decisions exploring ${row.shareOfDecisionsExploring?.toFixed(3)}`);
   }
   for (const row of results.latency ?? []) {
     console.log(`engine decide(), ${String(row.candidates).padStart(3)} candidates: p50 ${row.p50Ms.toFixed(3)} ms, p99 ${row.p99Ms.toFixed(3)} ms`);
