@@ -10,9 +10,8 @@
 import type { InsituOptions } from './types.js';
 import type { ConsentValue } from '../worker/types.js';
 import type { StubQueue } from './script-runtime.js';
+import { READY_ATTRIBUTE, slotWaitMs } from './slots.js';
 
-/** A slot's deadline when the page sets none (the design's decide() deadline). */
-const DEFAULT_SLOT_DEADLINE_MS = 100;
 const METHODS = ['track', 'decide', 'consent', 'reward', 'explain', 'mute', 'unmute', 'exportData', 'deliverReports', 'forget', 'flush'] as const;
 const CONSENT_VALUES: readonly string[] = ['granted', 'denied', 'pending'];
 
@@ -42,9 +41,7 @@ function optionsFrom(script: HTMLScriptElement | null): InsituOptions {
 function revealSlotsAt(startedAt: number): void {
   const slots = document.querySelectorAll<HTMLElement>('[data-insitu-slot]:not([data-insitu-ready])');
   for (const slot of slots) {
-    const deadline = Number(slot.dataset.insituTimeout ?? DEFAULT_SLOT_DEADLINE_MS);
-    const wait = Math.max(0, (Number.isFinite(deadline) ? deadline : DEFAULT_SLOT_DEADLINE_MS) - (Date.now() - startedAt));
-    setTimeout(() => slot.setAttribute('data-insitu-ready', ''), wait);
+    setTimeout(() => slot.setAttribute(READY_ATTRIBUTE, ''), slotWaitMs(slot, startedAt));
   }
 }
 

@@ -16,6 +16,12 @@ export const MAX_SLOT_CANDIDATES = 100;
 
 export const READY_ATTRIBUTE = 'data-insitu-ready';
 
+/** What is left of a slot's deadline (`data-insitu-timeout`, default 100 ms) counted from the stub. */
+export function slotWaitMs(slot: HTMLElement, startedAt: number): number {
+  const deadline = Number(slot.dataset.insituTimeout ?? DEFAULT_SLOT_DEADLINE_MS);
+  return Math.max(0, (Number.isFinite(deadline) ? deadline : DEFAULT_SLOT_DEADLINE_MS) - (Date.now() - startedAt));
+}
+
 function candidatesOf(slot: HTMLElement): string[] {
   const listed = (slot.dataset.insituCandidates ?? '')
     .split(',')
@@ -49,8 +55,7 @@ export function applySlots(client: InsituClient, root: ParentNode, startedAt: nu
         show(slot, fallback, undefined);
         return;
       }
-      const deadline = Number(slot.dataset.insituTimeout ?? DEFAULT_SLOT_DEADLINE_MS);
-      const remaining = Math.max(0, (Number.isFinite(deadline) ? deadline : DEFAULT_SLOT_DEADLINE_MS) - (Date.now() - startedAt));
+      const remaining = slotWaitMs(slot, startedAt);
       try {
         const decision = await client.decide(slot.dataset.insituSlot ?? 'slot', { candidates, fallback, timeoutMs: remaining });
         show(slot, decision.itemId, decision.decisionId);
