@@ -10,7 +10,8 @@ import pkg from './package.json' with { type: 'json' };
  * - `worker`: the same-origin module worker, the script tag's runtime and the bundled ESM entry, fully
  *             bundled; tfjs is split into a lazily loaded chunk, never on the first-decision path.
  * - `script`: the script-tag loader as one IIFE file (`dist/insitu.js`).
- * Without a mode it is the vitest config (projects `unit` and `browser`; `npm test` runs both).
+ * Without a mode it is the vitest config (projects `unit`, `browser` and `in-browser`; `npm test`
+ * runs all three).
  */
 const root = import.meta.dirname;
 const external = [/^@tensorflow\//, 'idb', 'comlink', 'react', 'react/jsx-runtime', 'react-dom'];
@@ -95,30 +96,59 @@ function versionedCopyWithIntegrity(): Plugin {
   };
 }
 
-const tests: UserConfig = {
-  test: {
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
-          environment: 'node',
-          testTimeout: 20_000,
+async function tests(): Promise<UserConfig> {
+  // Loaded only for tests: the builds need none of vitest's browser machinery.
+  const { playwright } = await import('@vitest/browser-playwright');
+  const { CHROMIUM_ARGS, findChromium } = await import('./test/support/system-chromium.js');
+  const { IN_BROWSER_PROFILE_DIR } = await import('./test/in-browser/setup/system-chromium.js');
+  return {
+    test: {
+      projects: [
+        {
+          test: {
+            name: 'unit',
+            include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
+            environment: 'node',
+            testTimeout: 20_000,
+          },
         },
-      },
-      {
-        test: {
-          name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-          // One Chromium at a time: the build machine has 2 cores.
-          fileParallelism: false,
+        {
+          test: {
+            name: 'browser',
+            include: ['test/browser/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
+            // One Chromium at a time: the build machine has 2 cores.
+            fileParallelism: false,
+          },
         },
-      },
-    ],
-  },
-} as UserConfig;
+        {
+          // Test files that run inside the page, in the system Chromium (Vitest's browser mode).
+          test: {
+            name: 'in-browser',
+            include: ['test/in-browser/**/*.test.ts'],
+            testTimeout: 20_000,
+            // Fails with the install instruction when there is no Chromium.
+            globalSetup: ['test/in-browser/setup/system-chromium.ts'],
+            // A persistent context, so IndexedDB is on disk as for a visitor: an incognito context
+            // keeps it in memory. Vitest ignores persistentContext when files run in parallel.
+            fileParallelism: false,
+            browser: {
+              enabled: true,
+              headless: true,
+              screenshotFailures: false,
+              provider: playwright({
+                launchOptions: { executablePath: findChromium(), args: CHROMIUM_ARGS },
+                persistentContext: IN_BROWSER_PROFILE_DIR,
+              }),
+              instances: [{ browser: 'chromium' }],
+            },
+          },
+        },
+      ],
+    },
+  } as UserConfig;
+}
 
-export default defineConfig(({ mode }) => builds[mode] ?? tests);
+export default defineConfig(async ({ mode }) => builds[mode] ?? (await tests()));

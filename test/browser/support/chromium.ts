@@ -2,34 +2,13 @@
  * The system Chromium (Debian's package `chromium`) driven by playwright-core. No test tool may
  * download a browser of its own; a missing Chromium is a clear failure with the fix, never a skip.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../../support/system-chromium.js';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
-
-export function chromiumPath(): string {
-  const found = CANDIDATES.find((path) => existsSync(path));
-  if (!found) {
-    throw new Error(
-      'Chromium not found (looked at ' + CANDIDATES.join(', ') + '). Install it with ' +
-        '`apt-get update && apt-get install -y chromium` or set CHROMIUM_PATH. .ci/run does this for you.',
-    );
-  }
-  return found;
-}
-
-// Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { chromiumPath };
 
 export interface Browser {
   context: BrowserContext;
@@ -51,7 +30,7 @@ export async function launchPersistent(
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     ...(options.ignoreDefaultArgs ? { ignoreDefaultArgs: options.ignoreDefaultArgs } : {}),
   });
   return {

@@ -1,5 +1,6 @@
 /**
- * The one suite every ProfileStore passes (memory, IndexedDB, the React Native key-value store).
+ * The one suite every ProfileStore passes (memory, IndexedDB, the React Native key-value store),
+ * in Node and, for IndexedDB, also inside Chromium (test/in-browser/idb-conformance.test.ts).
  * It pins the port's semantics where worker/types.ts leaves them open:
  * - put* overwrite by key (last write wins); a batch is stored whole or not at all;
  * - getEvents/getDecisions are oldest first, equal timestamps in key order; `sinceTs` is
