@@ -14,7 +14,7 @@ import { applyRetention } from '../../worker/retention.js';
 import type { ConsentState, InsituEvent, StoreStatus } from '../../worker/types.js';
 import { FaultyIDBFactory } from '../support/faulty-idb.js';
 import { manualTime, type ManualTime } from '../support/manual-scheduler.js';
-import { createRecordingPersonalizer, type RecordingPersonalizer } from '../support/recording-personalizer.js';
+import { recordingParts } from '../support/recording-personalizer.js';
 
 const GRANTED: ConsentState = { personalization: 'granted', metrics: 'denied', sensitive: 'denied' };
 const PENDING: ConsentState = { personalization: 'pending', metrics: 'denied', sensitive: 'denied' };
@@ -22,20 +22,9 @@ const PENDING: ConsentState = { personalization: 'pending', metrics: 'denied', s
 const QUICK = { openTimeoutMs: 500, operationTimeoutMs: 500 };
 
 function engineOver(factory: FaultyIDBFactory, time: ManualTime, consent: ConsentState = GRANTED) {
-  const personalizers: RecordingPersonalizer[] = [];
-  const engine = composeEngine(
-    { consent, clock: time, scheduler: time, seed: 7, openStore: () => openIdbStore({ factory, ...QUICK }) },
-    {
-      createPersonalizer: (options) => {
-        const made = createRecordingPersonalizer(options);
-        personalizers.push(made);
-        return made;
-      },
-      isInHoldout: () => false,
-      retain: applyRetention,
-    },
-  );
-  return { engine, personalizer: () => personalizers.at(-1)! };
+  const parts = recordingParts({ retain: applyRetention });
+  const engine = composeEngine({ consent, clock: time, scheduler: time, seed: 7, openStore: () => openIdbStore({ factory, ...QUICK }) }, parts);
+  return { engine, personalizer: parts.last };
 }
 
 let serial = 0;

@@ -8,7 +8,7 @@ import { composeEngine } from '../../../worker/engine.js';
 import { InsituError } from '../../../worker/errors.js';
 import { createMemoryStore } from '../../../worker/memory-store.js';
 import type { InsituEvent, ProfileStore, Scheduler } from '../../../worker/types.js';
-import { recordingParts } from './test-parts.js';
+import { recordingParts } from '../../support/recording-personalizer.js';
 
 /** A store that outlives close(), like a database between sessions, with switchable faults. */
 function durableStore() {
@@ -167,7 +167,7 @@ describe('engine event handling', () => {
     const click: InsituEvent = { id: 'a', type: 'click', itemId: 'dune', ts: clockMs };
     engine.track([click, { ...click, id: 'b', ts: clockMs + 500 }, click]);
     engine.track([{ ...click, id: 'c', ts: clockMs + 1_500 }]);
-    expect(parts.last().observed.map((e) => e.id)).toEqual(['a', 'c']);
+    expect(parts.last().seen).toEqual(['a', 'c']);
   });
 
   it('a click on the shown item rewards its decision once; a convert later does not reward it twice', async () => {

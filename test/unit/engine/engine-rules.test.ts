@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeEngine } from '../../../worker/engine.js';
 import type { CatalogItem, InsituEvent } from '../../../worker/types.js';
-import { recordingParts } from './test-parts.js';
+import { recordingParts } from '../../support/recording-personalizer.js';
 
 const now = 1_700_000_000_000;
 const clock = { now: () => now };
