@@ -2,32 +2,19 @@
  * Issue 2 in real Chromium: the consent gate and the IndexedDB profile store, through the built
  * SDK in a module worker. Every test that could send something checks that nothing left the page.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchPersistent, type Browser } from './support/chromium.js';
-import { STRICT_CSP, startTestServer, type TestServer } from './support/server.js';
+import { useChromium } from './support/chromium-session.js';
+import { STRICT_CSP } from './support/server.js';
 import { countRecords, databaseNames } from './support/idb-probe.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  browser = await launchPersistent();
+const { server, browser, open } = useChromium({ fresh: 'browser' });
+beforeEach(() => {
   server.requests.length = 0;
-});
-afterEach(async () => {
-  await browser.close();
 });
 
 async function openApp(query: string, page?: Page): Promise<Page> {
-  const target = page ?? (await browser.context.newPage());
-  await target.goto(`${server.origin}/pages/app.html?${query}`);
+  const target = await open(`/pages/app.html?${query}`, page);
   await target.waitForFunction(() => (window as unknown as { insituLoaded?: Promise<boolean> }).insituLoaded);
   await target.evaluate(() => (window as unknown as { insituLoaded: Promise<boolean> }).insituLoaded);
   return target;

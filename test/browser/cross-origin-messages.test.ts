@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchPersistent, type Browser } from './support/chromium.js';
+import { useChromium } from './support/chromium-session.js';
 import { countRecords } from './support/idb-probe.js';
 import { installGuards, readGuards, type GuardedWindow } from './support/page-guards.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -32,23 +32,19 @@ for (let i = 0; i < 500; i++) messages.push({ id: String(i), type: 'RAW', value:
 for (const message of messages) target.postMessage(message, '*');
 `;
 
-let home: TestServer;
+const { server: home, browser } = useChromium();
+/** A second origin, for the hostile frame. */
 let elsewhere: TestServer;
-let browser: Browser;
 
 beforeAll(async () => {
-  home = await startTestServer();
   elsewhere = await startTestServer();
   elsewhere.routes.set('/frame.html', () => ({
     status: 200,
     headers: { 'content-type': 'text/html' },
     body: `<!doctype html><script>const target = parent; ${BARRAGE}; parent.postMessage('barrage-done', '*');</script>`,
   }));
-  browser = await launchPersistent();
 });
 afterAll(async () => {
-  await browser.close();
-  await home.close();
   await elsewhere.close();
 });
 

@@ -2,25 +2,13 @@
  * Issue 3 in real Chromium: a decision in the worker, a click on what it showed, and the next
  * decision has learned from it; the learning survives a reload (model state in IndexedDB).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchPersistent, type Browser } from './support/chromium.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { useChromium } from './support/chromium-session.js';
 
-let server: TestServer;
-let browser: Browser;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  browser = await launchPersistent();
+const { server, open } = useChromium({ fresh: 'browser' });
+beforeEach(() => {
   server.requests.length = 0;
-});
-afterEach(async () => {
-  await browser.close();
 });
 
 type WindowWithInsitu = Window & { insitu: import('../../src/types.js').InsituClient; insituLoaded: Promise<boolean> };
@@ -28,8 +16,7 @@ const CANDIDATES = ['foundation', 'hyperion', 'emma', 'persuasion', 'outlander',
 const SCIENCE_FICTION = new Set(['foundation', 'hyperion']);
 
 async function openApp(page?: Page): Promise<Page> {
-  const target = page ?? (await browser.context.newPage());
-  await target.goto(`${server.origin}/pages/app.html?personalization=granted`);
+  const target = await open('/pages/app.html?personalization=granted', page);
   await target.waitForFunction(() => (window as unknown as WindowWithInsitu).insituLoaded);
   await target.evaluate(() => (window as unknown as WindowWithInsitu).insituLoaded);
   return target;

@@ -6,10 +6,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { launchPersistent, type Browser } from './support/chromium.js';
+import { useChromium } from './support/chromium-session.js';
 import { countRecords, databaseNames } from './support/idb-probe.js';
 import {
   TAG,
@@ -44,28 +44,29 @@ const NEXT_DAY_MS = 2 * 24 * 60 * 60 * 1000;
 /** The panel re-reads the device every 2 s; a few rounds is plenty. */
 const POLL = { timeout: 10_000 };
 
-let server: DemoServer;
 let collectorDir: string;
-let browser: Browser;
 let consoleErrors: string[];
 
-beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  collectorDir = mkdtempSync(join(tmpdir(), 'insitu-demo-collector-'));
-  server = await startDemoServer({ port: 0, collectorDataDir: collectorDir });
-});
-afterAll(async () => {
-  await server.close();
+// Registered before useChromium's hooks, so these run after its own (vitest runs after-hooks in
+// reverse): the page's errors are read once the browser has closed, and the collector's folder is
+// removed once the server has stopped writing to it.
+afterAll(() => {
   rmSync(collectorDir, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  browser = await launchPersistent();
-  consoleErrors = [];
-});
-afterEach(async () => {
-  await browser.close();
+afterEach(() => {
   // A CSP violation, a failed module or an exception in the page shows up here.
   expect(consoleErrors).toEqual([]);
+});
+const { server, browser } = useChromium<DemoServer>({
+  fresh: 'browser',
+  server: () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    collectorDir = mkdtempSync(join(tmpdir(), 'insitu-demo-collector-'));
+    return startDemoServer({ port: 0, collectorDataDir: collectorDir });
+  },
+});
+beforeEach(() => {
+  consoleErrors = [];
 });
 
 async function newPage(viewport = DESKTOP): Promise<Page> {

@@ -8,18 +8,15 @@
  *
  * One Chromium for the file (a launch costs ~3 s); each test starts on a wiped origin.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { CALL_TIMEOUT_MS } from '../../src/client.js';
 import { LIVENESS_TIMEOUT_MS, PROBE_AFTER_MS } from '../../src/engine-supervisor.js';
 import { WORKER_ATTEMPTS } from '../../src/worker-client.js';
-import { launchPersistent, type Browser } from './support/chromium.js';
-import { clearOrigin } from './support/origin-storage.js';
+import { useChromium } from './support/chromium-session.js';
 import { installGuards, readGuards, recordWorkerStates, type GuardedWindow } from './support/page-guards.js';
-import { startTestServer, type TestServer } from './support/server.js';
 
-let server: TestServer;
-let browser: Browser;
+const { server, browser, open } = useChromium({ fresh: 'origin' });
 
 const JS = { 'content-type': 'text/javascript' };
 /** The real worker with a test-only trigger: on `{ insituTest: 'close' }` it closes itself; on `'wedge'` it spins forever. */
@@ -29,17 +26,7 @@ self.addEventListener('message', (event) => {
   if (event.data?.insituTest === 'wedge') for (;;) {}
 });`;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchPersistent();
-});
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
-beforeEach(async () => {
-  for (const page of browser.context.pages()) await page.close();
-  await clearOrigin(browser.context, server.origin);
+beforeEach(() => {
   server.requests.length = 0;
   server.headers.clear();
   server.routes.clear();
@@ -48,7 +35,7 @@ beforeEach(async () => {
 async function openApp(query: string): Promise<Page> {
   const page = await browser.context.newPage();
   await installGuards(page);
-  await page.goto(`${server.origin}/pages/app.html?${query}`);
+  await open(`/pages/app.html?${query}`, page);
   await page.evaluate(() => (window as unknown as GuardedWindow).insituLoaded);
   await recordWorkerStates(page);
   return page;

@@ -6,16 +6,15 @@
  * The issue asks for a minute; this runs MANY_TABS_MS (~20 s) so `npm test` stays usable on a
  * 2-core machine. The counts are exact either way; only the exposure to races is shorter.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createPersonalizer } from '../../worker/index.js';
 import { MAX_STORED_DECISIONS, MAX_STORED_EVENTS } from '../../worker/retention.js';
 import { createSeededRandom } from '../../worker/seeded-random.js';
 import type { CatalogItem, ConsentState } from '../../worker/types.js';
-import { launchPersistent, type Browser } from './support/chromium.js';
+import { useChromium } from './support/chromium-session.js';
 import { countRecords } from './support/idb-probe.js';
 import { installGuards, readGuards, type GuardedWindow } from './support/page-guards.js';
-import { startTestServer, type TestServer } from './support/server.js';
 import catalog from './pages/catalog.json' with { type: 'json' };
 
 const TABS = 4;
@@ -23,22 +22,12 @@ const MANY_TABS_MS = 20_000;
 /** Per tab; all tabs together stay under MAX_STORED_EVENTS, so retention drops nothing and counts stay exact. */
 const MAX_EVENTS_PER_TAB = Math.floor((MAX_STORED_EVENTS * 0.9) / TABS);
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchPersistent();
-});
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const { browser, open } = useChromium();
 
 async function openTab(): Promise<Page> {
   const page = await browser.context.newPage();
   await installGuards(page);
-  await page.goto(`${server.origin}/pages/app.html?personalization=granted`);
+  await open('/pages/app.html?personalization=granted', page);
   await page.evaluate(() => (window as unknown as GuardedWindow).insituLoaded);
   return page;
 }

@@ -4,33 +4,22 @@
  * the back/forward cache counts one new view and doubles nothing; a tab frozen and resumed
  * carries on with the same worker.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { MAX_BATCH_EVENTS } from '../../src/event-queue.js';
 import { DUPLICATE_WINDOW_MS } from '../../worker/event-dedup.js';
-import { KEEP_BACK_FORWARD_CACHE, launchPersistent, type Browser } from './support/chromium.js';
+import { KEEP_BACK_FORWARD_CACHE } from './support/chromium.js';
+import { useChromium } from './support/chromium-session.js';
 import { countRecords } from './support/idb-probe.js';
-import { clearOrigin } from './support/origin-storage.js';
 import { installGuards, readGuards, type GuardedWindow } from './support/page-guards.js';
-import { startTestServer, type TestServer } from './support/server.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
+// With the back/forward cache on (Playwright turns it off by default); the other tests do not mind it.
+const { server, browser, open } = useChromium({ fresh: 'origin', launch: { ignoreDefaultArgs: KEEP_BACK_FORWARD_CACHE } });
+beforeAll(() => {
   server.routes.set('/pages/elsewhere.html', () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><title>elsewhere</title><p>elsewhere</p>' }));
-  // With the back/forward cache on (Playwright turns it off by default); the other tests do not mind it.
-  browser = await launchPersistent({ ignoreDefaultArgs: KEEP_BACK_FORWARD_CACHE });
 });
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
-beforeEach(async () => {
+beforeEach(() => {
   server.headers.clear();
-  for (const page of browser.context.pages()) await page.close();
-  await clearOrigin(browser.context, server.origin);
 });
 
 async function waitForSdk(page: Page): Promise<void> {
@@ -41,7 +30,7 @@ async function waitForSdk(page: Page): Promise<void> {
 async function openApp(query = 'personalization=granted', page?: Page): Promise<Page> {
   const target = page ?? (await browser.context.newPage());
   await installGuards(target);
-  await target.goto(`${server.origin}/pages/app.html?${query}`);
+  await open(`/pages/app.html?${query}`, target);
   await waitForSdk(target);
   return target;
 }

@@ -5,15 +5,14 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchPersistent, type Browser } from './support/chromium.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useChromium } from './support/chromium-session.js';
+import { startTestServer } from './support/server.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const OUT = resolve(root, '.tmp/react-page');
-let server: TestServer;
-let browser: Browser;
 
+// Registered before useChromium's hooks, so the page is built before the server serves it.
 beforeAll(async () => {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
@@ -31,21 +30,14 @@ beforeAll(async () => {
     },
   });
   copyFileSync(resolve(import.meta.dirname, 'react-page/index.html'), resolve(OUT, 'index.html'));
-  server = await startTestServer({ mounts: { '/react/': OUT } });
-  browser = await launchPersistent();
 }, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { open } = useChromium({ server: () => startTestServer({ mounts: { '/react/': OUT } }) });
 
 type ReactWindow = Window & { renders: Array<{ itemId: string; loading: boolean; policy?: string }>; insitu: import('../../src/types.js').InsituClient };
 
 describe('insitu/react in Chromium', () => {
   it('renders the fallback first, then the decision, in the same box, with one decision under StrictMode', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/react/index.html`);
+    const page = await open('/react/index.html');
     await page.waitForFunction(() => (window as unknown as ReactWindow).renders?.some((r) => !r.loading), undefined, { timeout: 20_000 });
     const state = await page.evaluate(async () => {
       const w = window as unknown as ReactWindow;

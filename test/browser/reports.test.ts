@@ -11,30 +11,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { decodeReport, startCollector, type Collector } from '../../demo/collector/index.js';
-import { launchPersistent, type Browser } from './support/chromium.js';
-import { startTestServer, type RecordedRequest, type TestServer } from './support/server.js';
+import { useChromium } from './support/chromium-session.js';
+import type { RecordedRequest } from './support/server.js';
 
-let server: TestServer;
-let browser: Browser;
+const { server, browser, open } = useChromium({ fresh: 'browser' });
 const START = new Date('2026-11-02T09:10:00Z');
 const HOUR = 3_600_000;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  browser = await launchPersistent();
+beforeEach(() => {
   server.requests.length = 0;
   server.routes.set('/v1/metrics', () => ({ status: 202, body: '{}' }));
 });
-afterEach(async () => {
-  await browser.close();
+afterEach(() => {
   server.routes.clear();
 });
 
@@ -47,7 +38,7 @@ async function openInline(query: string, options: { gpc?: boolean } = {}): Promi
     if (gpc) Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });
   }, options.gpc ?? false);
   await page.clock.install({ time: START });
-  await page.goto(`${server.origin}/pages/app.html?collector=/v1/metrics&personalization=granted&${query}`);
+  await open(`/pages/app.html?collector=/v1/metrics&personalization=granted&${query}`, page);
   await page.evaluate(() => (window as unknown as WindowWithInsitu).insituLoaded);
   return page;
 }

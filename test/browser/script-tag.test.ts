@@ -6,26 +6,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchPersistent, type Browser } from './support/chromium.js';
-import { STRICT_CSP, startTestServer, type TestServer } from './support/server.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useChromium } from './support/chromium-session.js';
+import { STRICT_CSP } from './support/server.js';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(async () => {
-  browser = await launchPersistent();
+const { server, browser, open } = useChromium({ fresh: 'browser' });
+beforeEach(() => {
   server.requests.length = 0;
 });
-afterEach(async () => {
-  await browser.close();
+afterEach(() => {
   server.headers.clear();
   server.routes.clear();
 });
@@ -43,8 +33,7 @@ function sentHome(): string[] {
 describe('script tag', () => {
   it('replays calls queued before load, in order, under a strict CSP with Trusted Types', async () => {
     server.headers.set('/pages/script-tag.html', { 'content-security-policy': `${STRICT_CSP}; require-trusted-types-for 'script'; trusted-types insitu` });
-    const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/pages/script-tag.html`);
+    const page = await open(`/pages/script-tag.html`);
     const decision = await page.evaluate(() => (window as unknown as StubWindow).earlyDecision);
     expect(['dune', 'emma', 'hobbit']).toContain(decision.itemId);
     const exported = await page.evaluate(async () => {
@@ -97,8 +86,7 @@ describe('script tag', () => {
     expect(versioned).toBeDefined();
     expect(readFileSync(resolve(DIST, versioned!))).toEqual(readFileSync(resolve(DIST, 'insitu.js')));
 
-    const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/pages/app.html?autocapture=0`);
+    const page = await open(`/pages/app.html?autocapture=0`);
     const loaded = await page.evaluate(
       (integrity) =>
         new Promise<boolean>((done) => {

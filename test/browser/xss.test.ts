@@ -8,14 +8,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startDemoServer } from '../../demo/server.js';
-import { launchPersistent, type Browser } from './support/chromium.js';
+import { useChromium } from './support/chromium-session.js';
 import { acceptAll, openHome, openPanel } from './support/demo-pages.js';
-import { clearOrigin } from './support/origin-storage.js';
 import { installGuards, type GuardedWindow } from './support/page-guards.js';
-import { startTestServer, type TestServer } from './support/server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Each payload bumps window.xssRuns if it ever executes. */
@@ -37,20 +35,8 @@ const hostileCatalog = () =>
     })),
   );
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchPersistent();
-});
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
-beforeEach(async () => {
-  for (const page of browser.context.pages()) await page.close();
-  await clearOrigin(browser.context, server.origin);
+const { server, browser, open } = useChromium({ fresh: 'origin' });
+beforeEach(() => {
   server.routes.clear();
   server.routes.set('/pages/catalog.json', () => ({ status: 200, body: hostileCatalog() }));
 });
@@ -90,8 +76,7 @@ describe('catalog text is text on every surface', () => {
   });
 
   it('slots (script tag): the chosen item is shown by toggling the page\'s own markup, never by writing catalog text', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${server.origin}/pages/script-tag.html`);
+    const page = await open(`/pages/script-tag.html`);
     await page.waitForFunction(() => document.getElementById('hero')!.hasAttribute('data-insitu-ready'));
     await page.evaluate(() => (window as unknown as { earlyDecision: Promise<unknown> }).earlyDecision);
     const hero = await page.evaluate(() => {
