@@ -100,7 +100,7 @@ async function tests(): Promise<UserConfig> {
   // Loaded only for tests: the builds need none of vitest's browser machinery.
   const { playwright } = await import('@vitest/browser-playwright');
   const { CHROMIUM_ARGS, findChromium } = await import('./test/support/system-chromium.js');
-  const { IN_BROWSER_PROFILE_DIR } = await import('./test/in-browser/setup/system-chromium.js');
+  const { IN_BROWSER_PROFILE_DIR } = await import('./test/in-browser/global-setup.js');
   return {
     test: {
       projects: [
@@ -130,7 +130,7 @@ async function tests(): Promise<UserConfig> {
             include: ['test/in-browser/**/*.test.ts'],
             testTimeout: 20_000,
             // Fails with the install instruction when there is no Chromium.
-            globalSetup: ['test/in-browser/setup/system-chromium.ts'],
+            globalSetup: ['test/in-browser/global-setup.ts'],
             // A persistent context, so IndexedDB is on disk as for a visitor: an incognito context
             // keeps it in memory. Vitest ignores persistentContext when files run in parallel.
             fileParallelism: false,

@@ -5,9 +5,9 @@
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromiumPath } from '../../support/system-chromium.js';
+import { chromiumPath } from '../support/system-chromium.js';
 
-export const IN_BROWSER_PROFILE_DIR = resolve(import.meta.dirname, '../../../node_modules/.cache/insitu-in-browser-chromium');
+export const IN_BROWSER_PROFILE_DIR = resolve(import.meta.dirname, '../../node_modules/.cache/insitu-in-browser-chromium');
 
 export default function setup(): void {
   chromiumPath();
