@@ -18,7 +18,10 @@ export interface EventQueue {
   /** Hand everything queued to `send` now; resolves once `send` accepted it. */
   flush(): Promise<void>;
   readonly size: number;
-  /** The events waiting, oldest first (a copy). */
+  /**
+   * The events not yet handed to `send`, oldest first (a copy): the queued ones and the batches
+   * waiting behind a `send` still in progress.
+   */
   snapshot(): InsituEvent[];
   /** Events dropped because the queue was full. */
   readonly dropped: number;
@@ -40,18 +43,27 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
   let paused = true;
   let dropped = 0;
   let sending: Promise<void> = Promise.resolve();
+  /**
+   * Batches taken from `queued` but not handed to `send` yet: they wait for the batch before them
+   * (a page left at that moment must still stash them; see snapshot()).
+   */
+  let waiting: InsituEvent[][] = [];
 
   function sendAll(): Promise<void> {
     if (paused || queued.length === 0) return sending;
     const batches: InsituEvent[][] = [];
     for (let i = 0; i < queued.length; i += MAX_BATCH_EVENTS) batches.push(queued.slice(i, i + MAX_BATCH_EVENTS));
     queued = [];
+    waiting = waiting.concat(batches);
     sending = sending.then(async () => {
       for (let i = 0; i < batches.length; i++) {
+        waiting = waiting.filter((batch) => batch !== batches[i]);
         try {
           await options.send(batches[i]!);
         } catch {
           // The engine is down: keep the rest for the restarted one, in order.
+          const rest = new Set(batches.slice(i + 1));
+          waiting = waiting.filter((batch) => !rest.has(batch));
           queued = batches.slice(i).flat().concat(queued);
           trim();
           return;
@@ -92,7 +104,7 @@ export function createEventQueue(options: EventQueueOptions): EventQueue {
       return queued.length;
     },
     snapshot() {
-      return queued.slice();
+      return waiting.flat().concat(queued);
     },
     get dropped() {
       return dropped;

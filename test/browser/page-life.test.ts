@@ -45,6 +45,17 @@ async function exportedIds(page: Page): Promise<string[]> {
   return [...exported.events, ...exported.memory.events].map((e) => e.itemId ?? '');
 }
 
+/**
+ * The ids the profile holds once the old page's stash has arrived. Chromium may run the old page's
+ * pagehide (which writes the stash) after the new page has started and answered its first calls,
+ * on a loaded machine hundreds of milliseconds later; the new page takes the stash from the
+ * storage event then. So the check waits for it, and fails only if it never comes.
+ */
+async function storedIdsEventually(page: Page, expected: string[]): Promise<void> {
+  const want = [...expected].sort();
+  await expect.poll(async () => (await exportedIds(page)).sort(), { timeout: 10_000, interval: 100 }).toEqual(want);
+}
+
 function names(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 }
@@ -75,8 +86,7 @@ describe('leaving in the middle of a batch', () => {
     });
     await trackThenLeave(page, 'queued', 37, 'reload');
     await waitForSdk(page);
-    const ids = await exportedIds(page);
-    expect(ids.sort()).toEqual([...names('settled', 20), ...names('queued', 37)].sort());
+    await storedIdsEventually(page, [...names('settled', 20), ...names('queued', 37)]);
     expect(await countRecords(page, 'events')).toBe(57);
   });
 
@@ -84,7 +94,7 @@ describe('leaving in the middle of a batch', () => {
     const page = await openApp();
     await trackThenLeave(page, 'burst', MAX_BATCH_EVENTS + 13, 'reload');
     await waitForSdk(page);
-    expect((await exportedIds(page)).sort()).toEqual(names('burst', MAX_BATCH_EVENTS + 13).sort());
+    await storedIdsEventually(page, names('burst', MAX_BATCH_EVENTS + 13));
     expect(await countRecords(page, 'events')).toBe(MAX_BATCH_EVENTS + 13);
   });
 
@@ -99,7 +109,7 @@ describe('leaving in the middle of a batch', () => {
     });
     await second.close({ runBeforeUnload: true });
     const third = await openApp();
-    expect((await exportedIds(third)).sort()).toEqual([...names('away', 11), ...names('closing', 9)].sort());
+    await storedIdsEventually(third, [...names('away', 11), ...names('closing', 9)]);
   });
 });
 

@@ -40,6 +40,33 @@ describe('event queue', () => {
     expect(BATCH_DELAY_MS).toBeLessThanOrEqual(50);
   });
 
+  it('snapshot() still holds a batch that waits behind a send in progress (what a page leaving then must stash)', async () => {
+    const timers = manualTimers();
+    let release: () => void = () => undefined;
+    const sent: string[] = [];
+    const queue = createEventQueue({
+      send: (batch) => {
+        sent.push(...batch.map((e) => e.id));
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+      setTimer: timers.setTimer,
+    });
+    queue.resume();
+    for (let i = 0; i < MAX_BATCH_EVENTS + 3; i++) queue.push(event(i));
+    await Promise.resolve();
+    expect(sent).toHaveLength(MAX_BATCH_EVENTS);
+    // The partial batch's timer fires while the full batch is still with the engine.
+    timers.runAll();
+    expect(queue.size).toBe(0);
+    expect(queue.snapshot().map((e) => e.id)).toEqual(['e50', 'e51', 'e52']);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent.slice(MAX_BATCH_EVENTS)).toEqual(['e50', 'e51', 'e52']);
+    expect(queue.snapshot()).toEqual([]);
+    release();
+    await queue.flush();
+  });
+
   it('puts a failed batch back at the head, keeping order, and sends it on the next flush', async () => {
     let failing = true;
     const sent: string[] = [];
