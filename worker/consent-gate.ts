@@ -5,7 +5,7 @@
  * so) and is retried with backoff: nothing accepted is dropped while memory has room.
  */
 import { InsituError } from './errors.js';
-import { createMemoryOutbox, type Outbox } from './report/delivery.js';
+import { createMemoryOutbox, type Outbox } from './report/outbox.js';
 import type {
   Clock,
   ConsentValue,

@@ -3,11 +3,12 @@
  * when no worker can start. Every method resolves with a Result; errors travel as values.
  */
 import { InsituError, toErrorValue } from './errors.js';
-import { createEngine } from './index.js';
+import { composeEngine, type EngineParts } from './engine.js';
+import { createPersonalizer, isInHoldout } from './decide/index.js';
 import { openIdbStore } from './idb-store.js';
 import { timerScheduler } from './timer-scheduler.js';
-import { createFetchTransport } from './fetch-transport.js';
 import { createSeededRandom } from './seeded-random.js';
+import type { RuleBook } from './site-rules.js';
 import type { Engine, Transport } from './engine-types.js';
 import type { CatalogItem, Decision, DecisionRecord, Priors, ProfileStore } from './types.js';
 import type { Result, WorkerApi, WorkerInitConfig } from './worker-api.js';
@@ -19,6 +20,8 @@ export interface WorkerPlatform {
   openStore?: () => Promise<ProfileStore>;
   transport?: Transport;
   fetchJson?: (url: string) => Promise<unknown>;
+  /** How the rules code is imported (default: import() of its chunk). */
+  importRules?: () => Promise<RuleBook>;
 }
 
 function ok<T>(value: T): Result<T> {
@@ -34,6 +37,37 @@ async function fetchJsonSameOrigin(url: string): Promise<unknown> {
   const text = await response.text();
   if (text.length > MAX_CATALOG_BYTES) throw new InsituError('invalid_catalog', `${url} is larger than ${MAX_CATALOG_BYTES} bytes`);
   return JSON.parse(text) as unknown;
+}
+
+/**
+ * The engine's parts as the worker loads them: what the first decision needs is in this file's
+ * static imports; reporting, retention and sending load by import() when first needed, and the
+ * rules code only for a site that has rules (worker-service.ts loads it before the first decision).
+ */
+const LAZY_PARTS: Omit<EngineParts, 'rules'> = {
+  createPersonalizer,
+  isInHoldout,
+  reporting: () => import('./reporting.js'),
+  retain: async (store, now) => (await import('./retention.js')).applyRetention(store, now),
+};
+
+/** Reports leave through fetch; its code loads with the first report sent. */
+const lazyFetchTransport: Transport = {
+  send: async (url, body, options) => (await import('./fetch-transport.js')).createFetchTransport().send(url, body, options),
+};
+
+/**
+ * The rules code, for a site that has rules: loaded before the engine starts, since the first
+ * decision must honour them. A failed import (offline, CSP) leaves the engine without rules,
+ * which refuses them with `invalid_rules` and says so in status.
+ */
+async function loadRuleBook(importRules: () => Promise<RuleBook>): Promise<RuleBook | InsituError> {
+  try {
+    const { parseRules, applyRules } = await importRules();
+    return { parseRules, applyRules };
+  } catch (error) {
+    return new InsituError('invalid_rules', `the rules code could not load (${String((error as Error)?.message ?? error)}); decisions go on without the site's rules`);
+  }
 }
 
 /** Where IndexedDB is missing this rejects with `storage_unavailable`, and status says memory-only. */
@@ -65,21 +99,22 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
         const catalog = config.catalog ?? (config.catalogUrl ? ((await fetchJson(config.catalogUrl)) as CatalogItem[]) : []);
         const priors = config.priors ?? (config.priorsUrl ? ((await fetchJson(config.priorsUrl)) as Priors) : undefined);
         const rules = config.rules ?? (config.rulesUrl ? await fetchJson(config.rulesUrl) : undefined);
-        const created = createEngine({
+        const ruleBook = rules === undefined ? undefined : await loadRuleBook(platform.importRules ?? (() => import('./rules/index.js')));
+        const created = composeEngine({
           catalog,
           priors,
           consent: config.consent,
           seed: config.seed ?? randomSeed(),
           scheduler: timerScheduler,
           openStore: platform.openStore ?? defaultOpenStore,
-          transport: platform.transport ?? createFetchTransport(),
+          transport: platform.transport ?? lazyFetchTransport,
           // Report ids and noise must differ between devices: seeded from crypto, apart from the decision seed.
           reportRandom: createSeededRandom(randomSeed()),
           collectorUrl: config.collectorUrl,
           ...(config.report ? { report: config.report } : {}),
           ...(rules !== undefined ? { rules } : {}),
           ...(config.diversity !== undefined ? { diversity: config.diversity } : {}),
-        });
+        }, { ...LAZY_PARTS, ...(ruleBook ? { rules: ruleBook } : {}) });
         engine = created;
         await created.ready;
         return ok(created.status());

@@ -11,6 +11,7 @@ import { RETRY_DELAYS_MS } from '../../worker/consent-gate.js';
 import { composeEngine } from '../../worker/engine.js';
 import { openIdbStore } from '../../worker/idb-store.js';
 import { applyRetention } from '../../worker/retention.js';
+import { createReporting } from '../../worker/reporting.js';
 import type { ConsentState, InsituEvent, StoreStatus } from '../../worker/types.js';
 import { FaultyIDBFactory } from '../support/faulty-idb.js';
 import { manualTime, type ManualTime } from '../support/manual-scheduler.js';
@@ -33,6 +34,7 @@ function engineOver(factory: FaultyIDBFactory, time: ManualTime, consent: Consen
       },
       isInHoldout: () => false,
       retain: applyRetention,
+      reporting: { createReporting },
     },
   );
   return { engine, personalizer: () => personalizers.at(-1)! };

@@ -3,6 +3,8 @@
  * apart from the model: it ranks candidates in the order given and records what it was told.
  */
 import type { EngineParts } from '../../../worker/engine.js';
+import { createReporting } from '../../../worker/reporting.js';
+import { applyRules, parseRules } from '../../../worker/rules/index.js';
 import type { Personalizer, PersonalizerOptions } from '../../../worker/engine-types.js';
 import type { InsituEvent } from '../../../worker/types.js';
 
@@ -63,6 +65,8 @@ export function recordingParts(): EngineParts & { last(): RecordingPersonalizer 
       return personalizer;
     },
     isInHoldout: () => false,
+    reporting: { createReporting },
+    rules: { parseRules, applyRules },
     last: () => last!,
   };
 }
