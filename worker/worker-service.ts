@@ -73,6 +73,16 @@ async function loadRuleBook(importRules: () => Promise<RuleBook>): Promise<RuleB
 /** Where IndexedDB is missing this rejects with `storage_unavailable`, and status says memory-only. */
 const defaultOpenStore = (): Promise<ProfileStore> => openIdbStore();
 
+/** `open`, except that its first call takes the store already `opening`. */
+function openedFirst(opening: Promise<ProfileStore> | undefined, open: () => Promise<ProfileStore>): () => Promise<ProfileStore> {
+  let first = opening;
+  return () => {
+    const store = first ?? open();
+    first = undefined;
+    return store;
+  };
+}
+
 function randomSeed(): number {
   const words = new Uint32Array(1);
   globalThis.crypto.getRandomValues(words);
@@ -94,19 +104,31 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
 
   return {
     async init(config: WorkerInitConfig) {
+      let opening: Promise<ProfileStore> | undefined;
       try {
         if (engine) await engine.close();
-        const catalog = config.catalog ?? (config.catalogUrl ? ((await fetchJson(config.catalogUrl)) as CatalogItem[]) : []);
-        const priors = config.priors ?? (config.priorsUrl ? ((await fetchJson(config.priorsUrl)) as Priors) : undefined);
-        const rules = config.rules ?? (config.rulesUrl ? await fetchJson(config.rulesUrl) : undefined);
-        const ruleBook = rules === undefined ? undefined : await loadRuleBook(platform.importRules ?? (() => import('./rules/index.js')));
+        const openStore = platform.openStore ?? defaultOpenStore;
+        // With `personalization` granted the engine's first act is to open the store: start it
+        // now, so it opens while the site's files load and the catalog compiles. Never while
+        // consent is pending: opening creates the database.
+        if (config.consent.personalization === 'granted') {
+          opening = openStore();
+          opening.catch(() => undefined); // the engine takes it over, and its failure, below
+        }
+        const hasRules = config.rules !== undefined || config.rulesUrl !== undefined;
+        const [catalog, priors, rules, ruleBook] = await Promise.all([
+          config.catalog ?? (config.catalogUrl ? (fetchJson(config.catalogUrl) as Promise<CatalogItem[]>) : []),
+          config.priors ?? (config.priorsUrl ? (fetchJson(config.priorsUrl) as Promise<Priors>) : undefined),
+          config.rules ?? (config.rulesUrl ? fetchJson(config.rulesUrl) : undefined),
+          hasRules ? loadRuleBook(platform.importRules ?? (() => import('./rules/index.js'))) : undefined,
+        ]);
         const created = composeEngine({
           catalog,
           priors,
           consent: config.consent,
           seed: config.seed ?? randomSeed(),
           scheduler: timerScheduler,
-          openStore: platform.openStore ?? defaultOpenStore,
+          openStore: openedFirst(opening, openStore),
           transport: platform.transport ?? lazyFetchTransport,
           // Report ids and noise must differ between devices: seeded from crypto, apart from the decision seed.
           reportRandom: createSeededRandom(randomSeed()),
@@ -115,10 +137,13 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
           ...(rules !== undefined ? { rules } : {}),
           ...(config.diversity !== undefined ? { diversity: config.diversity } : {}),
         }, { ...LAZY_PARTS, ...(ruleBook ? { rules: ruleBook } : {}) });
+        opening = undefined;
         engine = created;
         await created.ready;
         return ok(created.status());
       } catch (error) {
+        // The engine never took the store this init opened: close it, or it would block a deletion.
+        void opening?.then((store) => store.close()).catch(() => undefined);
         return fail(error);
       }
     },
