@@ -20,13 +20,13 @@ export const TARGETS = {
 /**
  * What CI enforces. Equal to the target where the build meets it. The worker's first-decision
  * code misses its 15 KB target: with reporting, the rules code and retention loaded by import()
- * after the first decision it is 26 KB (comlink, the engine and consent gate, the personalizer,
+ * after the first decision it is 25 KB (comlink, the engine and consent gate, the personalizer,
  * the IndexedDB store, the behavioural signals); CI holds it to a ceiling 10% above that so it
  * cannot grow unnoticed.
  */
 export const BUDGETS = {
   loaderGzipBytes: TARGETS.loaderGzipBytes,
-  firstDecisionWorkerGzipBytes: 29 * 1024,
+  firstDecisionWorkerGzipBytes: Math.round(27.5 * 1024),
   tfjsChunkGzipBytes: TARGETS.tfjsChunkGzipBytes,
 } as const;
 
