@@ -7,8 +7,10 @@ import pkg from './package.json' with { type: 'json' };
  * One config, one build per surface (selected with `--mode`), run in turn by `npm run build`:
  * - `lib`:    ESM entries for bundler users (`insitu`, `insitu/engine`, `insitu/react`,
  *             `insitu/react-native`); dependencies external.
- * - `worker`: the same-origin module worker, the script tag's runtime and the bundled ESM entry, fully
- *             bundled; tfjs is split into a lazily loaded chunk, never on the first-decision path.
+ * - `worker`: the same-origin module worker, fully bundled and built alone, so that everything its
+ *             first decision needs is one file (one fetch, no second wave of chunk requests);
+ *             tfjs, reporting and the rules code are chunks it loads lazily.
+ * - `runtime`: the script tag's runtime and the bundled ESM entry, fully bundled.
  * - `script`: the script-tag loader as one IIFE file (`dist/insitu.js`).
  * Without a mode it is the vitest config (projects `unit`, `browser` and `in-browser`; `npm test`
  * runs all three).
@@ -36,32 +38,13 @@ const builds: Record<string, UserConfig> = {
       rollupOptions: { external, output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
     },
   },
-  worker: {
-    build: {
-      // Vite's preload helper would request chunks from the site's root ('/chunks/…'), not from
-      // beside the SDK; dynamic imports load relative to the importing file without it.
-      modulePreload: false,
-      outDir: 'dist',
-      emptyOutDir: false,
-      sourcemap: true,
-      target: 'es2022',
-      rollupOptions: {
-        input: {
-          'insitu-worker': resolve(root, 'worker/worker.ts'),
-          // The script tag's runtime, imported by the small loader dist/insitu.js.
-          'insitu-runtime': resolve(root, 'src/script-runtime.ts'),
-          // The npm entry with its dependencies bundled: for pages without a bundler (tests, demo).
-          'insitu.esm': resolve(root, 'src/index.ts'),
-        },
-        preserveEntrySignatures: 'exports-only',
-        output: {
-          format: 'es',
-          entryFileNames: '[name].js',
-          chunkFileNames: 'chunks/[name]-[hash].js',
-        },
-      },
-    },
-  },
+  worker: bundled({ 'insitu-worker': resolve(root, 'worker/worker.ts') }),
+  runtime: bundled({
+    // The script tag's runtime, imported by the small loader dist/insitu.js.
+    'insitu-runtime': resolve(root, 'src/script-runtime.ts'),
+    // The npm entry with its dependencies bundled: for pages without a bundler (tests, demo).
+    'insitu.esm': resolve(root, 'src/index.ts'),
+  }),
   script: {
     build: {
       outDir: 'dist',
@@ -73,6 +56,30 @@ const builds: Record<string, UserConfig> = {
     plugins: [versionedCopyWithIntegrity()],
   },
 };
+
+/** A fully bundled ES build of `input`, chunks under chunks/. */
+function bundled(input: Record<string, string>): UserConfig {
+  return {
+    build: {
+      // Vite's preload helper would request chunks from the site's root ('/chunks/…'), not from
+      // beside the SDK; dynamic imports load relative to the importing file without it.
+      modulePreload: false,
+      outDir: 'dist',
+      emptyOutDir: false,
+      sourcemap: true,
+      target: 'es2022',
+      rollupOptions: {
+        input,
+        preserveEntrySignatures: 'exports-only',
+        output: {
+          format: 'es',
+          entryFileNames: '[name].js',
+          chunkFileNames: 'chunks/[name]-[hash].js',
+        },
+      },
+    },
+  };
+}
 
 /**
  * Publishes `insitu.<version>.js` beside `insitu.js` and `insitu.sri.json` with its SRI hash, so a

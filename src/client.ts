@@ -129,11 +129,11 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
 
   const ready: Promise<void> = (async () => {
     try {
-      await engine.api();
+      const started = await engine.initialStatus();
       // Consent may have changed while the engine started; the engine must end up with the latest.
       const latest = consent.get();
-      if (JSON.stringify(latest) !== JSON.stringify(initConsent)) unwrap(await engine.call((api) => api.setConsent(latest)));
-      noteStatus(unwrap(await engine.call((api) => api.status())));
+      if (JSON.stringify(latest) !== JSON.stringify(initConsent)) noteStatus(unwrap(await engine.call((api) => api.setConsent(latest))));
+      else noteStatus(started ?? unwrap(await engine.call((api) => api.status())));
       queue.resume();
       recoverStash();
     } catch (error) {

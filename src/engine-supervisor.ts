@@ -10,6 +10,7 @@
  * took is unknown to the new one).
  */
 import { InsituError } from '../worker/errors.js';
+import type { EngineStatus } from '../worker/engine-types.js';
 import type { WorkerApi, WorkerInitConfig } from '../worker/worker-api.js';
 import type { WorkerState } from './types.js';
 import { connectEngine, WORKER_ATTEMPTS, type EngineConnection, type InlineServiceModule } from './worker-client.js';
@@ -38,6 +39,8 @@ export interface EngineSupervisor {
   readonly state: WorkerState;
   /** The running engine's API, once the first start (or a restart in progress) is done. Rejects when no engine could start. */
   api(): Promise<WorkerApi>;
+  /** The status the running engine answered its init() with (undefined when init failed). */
+  initialStatus(): Promise<EngineStatus | undefined>;
   /** Run a call with the deadline and the probe; if the worker dies meanwhile, once more on its replacement. */
   call<T>(run: (api: WorkerApi) => Promise<T>): Promise<T>;
   /** Something looked wrong (a missed deadline): probe the worker, replace it if silent. Never rejects. */
@@ -167,6 +170,7 @@ export function superviseEngine(options: SupervisorOptions): EngineSupervisor {
       return state;
     },
     api: () => current().then((target) => target.connection.api),
+    initialStatus: () => current().then((target) => target.connection.initialStatus),
     call: (run) => call(run),
     check: () => check(),
     terminate() {

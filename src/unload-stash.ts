@@ -26,11 +26,11 @@ import { MAX_QUEUED_EVENTS } from './event-queue.js';
 /** Key prefix; the page's own id follows. */
 export const STASH_KEY_PREFIX = 'insitu:unsent:';
 /**
- * How long a sent event may still be unwritten: the engine writes events WRITE_DELAY_MS (50 ms)
- * after they arrive and its model STATE_WRITE_DELAY_MS (1 s) after it changes; doubled for a
- * busy worker.
+ * How long a sent event may still be unwritten: the engine writes events at most
+ * MAX_WRITE_DELAY_MS (500 ms) after they arrive, and its model STATE_WRITE_DELAY_MS (1 s) after
+ * it changes, that write again within 500 ms; doubled for a busy worker.
  */
-export const UNCONFIRMED_WINDOW_MS = 2_000;
+export const UNCONFIRMED_WINDOW_MS = 3_000;
 /** The stash holds at most what the page queue may hold. */
 export const MAX_STASHED_EVENTS = MAX_QUEUED_EVENTS;
 

@@ -6,6 +6,7 @@
  */
 import { wrap, releaseProxy, type Remote } from 'comlink';
 import { InsituError } from '../worker/errors.js';
+import type { EngineStatus } from '../worker/engine-types.js';
 import type { WorkerApi, WorkerInitConfig } from '../worker/worker-api.js';
 import type { WorkerState } from './types.js';
 
@@ -35,6 +36,8 @@ export interface EngineConnection {
   problems: InsituError[];
   /** Worker starts this connection used (failed ones included). */
   workerStarts: number;
+  /** The engine's status as init() answered it, when init succeeded: one round trip fewer before the first decision. */
+  initialStatus: EngineStatus | undefined;
   terminate(): void;
 }
 
@@ -84,9 +87,11 @@ async function startWorker(options: ConnectOptions): Promise<EngineConnection> {
       reject(new InsituError('worker_unavailable', `worker failed to start: ${event.message || 'load error'}`));
     }, { once: true });
   });
+  let initialStatus: EngineStatus | undefined;
   try {
     const result = await settleWithin(Promise.race([remote.init(options.init), failed]), WORKER_START_TIMEOUT_MS, 'worker_unavailable', 'worker');
     if (!result.ok && result.error.code === 'worker_unavailable') throw new InsituError('worker_unavailable', result.error.message);
+    if (result.ok) initialStatus = result.value;
   } catch (error) {
     terminate();
     throw error;
@@ -96,14 +101,14 @@ async function startWorker(options: ConnectOptions): Promise<EngineConnection> {
     options.onWorkerError?.(new InsituError('worker_unavailable', `worker error: ${event.message}`));
   });
   worker.addEventListener('messageerror', () => options.onWorkerError?.(new InsituError('worker_unavailable', 'a message could not be read')));
-  return { api: remote as unknown as WorkerApi, state: 'running', problems: [], workerStarts: 1, terminate };
+  return { api: remote as unknown as WorkerApi, state: 'running', problems: [], workerStarts: 1, initialStatus, terminate };
 }
 
 async function startInline(options: ConnectOptions): Promise<EngineConnection> {
   const { createWorkerService } = await options.loadInline();
   const api = createWorkerService();
-  await api.init(options.init);
-  return { api, state: 'inline', problems: [], workerStarts: 0, terminate: () => void api.close() };
+  const result = await api.init(options.init);
+  return { api, state: 'inline', problems: [], workerStarts: 0, initialStatus: result.ok ? result.value : undefined, terminate: () => void api.close() };
 }
 
 /** Worker first (with one restart), inline after. Rejects only when even the inline engine cannot load. */

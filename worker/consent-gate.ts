@@ -5,7 +5,7 @@
  * so) and is retried with backoff: nothing accepted is dropped while memory has room.
  */
 import { InsituError } from './errors.js';
-import { createMemoryOutbox, type Outbox } from './report/delivery.js';
+import { createMemoryOutbox, type Outbox } from './report/outbox.js';
 import type {
   Clock,
   ConsentValue,
@@ -23,10 +23,24 @@ const STATE_KEYS: readonly StateKey[] = ['profile', 'model', 'bandit', 'ledger',
 
 /** Events held in memory while pending or while storage is down; the oldest go first past this. Same as the stored bound: memory never holds more than storage would keep. */
 export const MAX_UNSAVED_EVENTS = 5_000;
-/** Coalesce writes: one transaction per this many ms of activity (1000 writes in one transaction cost ~45 ms, one per transaction ~0.25 ms each). */
+/**
+ * Coalesce writes (1000 writes in one transaction cost ~45 ms, one per transaction ~0.25 ms
+ * each), and make them when the engine is idle: IndexedDB serializes what is put on the worker's
+ * own thread, and a decision asked for during a write waits behind it (that was the tail of
+ * decide()). A write waits until nothing has changed for this long...
+ */
 export const WRITE_DELAY_MS = 50;
+/** ...and at most this long after the first unwritten change, so a page busy without pause still has it stored within the unload stash's window (src/unload-stash.ts). */
+export const MAX_WRITE_DELAY_MS = 500;
 /** Back-off between attempts after a failed write or open. */
 export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000] as const;
+/**
+ * Decisions per write transaction. A decision record carries every candidate with its score and
+ * probability, and IndexedDB serializes what is put on the worker's own thread: a burst's worth
+ * in one transaction blocked the worker for milliseconds, and a decision asked for meanwhile
+ * waited (it was the tail of decide()). Between chunks, waiting calls are answered.
+ */
+export const DECISION_WRITE_CHUNK = 8;
 /** Run retention every this many written events, so the log stays bounded without a pass per write. */
 export const RETENTION_EVERY_EVENTS = 500;
 
@@ -61,6 +75,10 @@ export class ConsentGate {
   private writtenSinceRetention = 0;
   private storedEventCount = 0;
   private cancelWrite: (() => void) | undefined;
+  /** When the scheduled idle write is due; undefined when none is, or the next write is a retry's. */
+  private writeDue: number | undefined;
+  /** When the first change not yet written was made. */
+  private unwrittenSince: number | undefined;
   private writing: Promise<void> | undefined;
   private attempt = 0;
   /** Bumped by every consent change so a slow open or write from an older state is ignored. */
@@ -94,8 +112,7 @@ export class ConsentGate {
     if (value === this.consent && this.store) return undefined;
     this.consent = value;
     const generation = ++this.generation;
-    this.cancelWrite?.();
-    this.cancelWrite = undefined;
+    this.cancelScheduledWrite();
     if (value === 'denied') {
       await this.eraseEverything();
       return undefined;
@@ -133,8 +150,7 @@ export class ConsentGate {
 
   /** Write everything unsaved now (no-op while pending or with storage down). */
   async flush(): Promise<void> {
-    this.cancelWrite?.();
-    this.cancelWrite = undefined;
+    this.cancelScheduledWrite();
     while (this.writing) await this.writing;
     if (!this.store || this.consent !== 'granted') return;
     this.writing = this.writeUnsaved().finally(() => (this.writing = undefined));
@@ -234,11 +250,26 @@ export class ConsentGate {
   }
 
   private scheduleWrite(delayMs: number): void {
-    if (this.cancelWrite || this.consent !== 'granted' || !this.store) return;
+    if (this.consent !== 'granted' || !this.store) return;
+    // A failed write's back-off owns the next attempt.
+    if (this.cancelWrite && this.writeDue === undefined) return;
+    const now = this.options.clock.now();
+    this.unwrittenSince ??= now;
+    const due = Math.min(now + delayMs, this.unwrittenSince + MAX_WRITE_DELAY_MS);
+    if (due === this.writeDue) return;
+    this.cancelScheduledWrite();
+    this.writeDue = due;
     this.cancelWrite = this.options.scheduler.defer(() => {
       this.cancelWrite = undefined;
+      this.writeDue = undefined;
       void this.flush().catch((error) => this.report(error));
-    }, delayMs);
+    }, due - now);
+  }
+
+  private cancelScheduledWrite(): void {
+    this.cancelWrite?.();
+    this.cancelWrite = undefined;
+    this.writeDue = undefined;
   }
 
   private async writeUnsaved(): Promise<void> {
@@ -248,6 +279,7 @@ export class ConsentGate {
     const events = this.unsavedEvents.slice();
     const decisions = [...this.unsavedDecisions.values()];
     const states = [...this.unsavedState.entries()];
+    this.unwrittenSince = undefined;
     try {
       if (events.length) await store.putEvents(events);
       if (generation !== this.generation) return;
@@ -255,8 +287,11 @@ export class ConsentGate {
       this.unsavedEvents.splice(0, events.length);
       this.storedEventCount += events.length;
       this.writtenSinceRetention += events.length;
-      if (decisions.length) await store.putDecisions(decisions);
-      for (const d of decisions) if (this.unsavedDecisions.get(d.decisionId) === d) this.unsavedDecisions.delete(d.decisionId);
+      for (let from = 0; from < decisions.length; from += DECISION_WRITE_CHUNK) {
+        const chunk = decisions.slice(from, from + DECISION_WRITE_CHUNK);
+        await store.putDecisions(chunk);
+        for (const d of chunk) if (this.unsavedDecisions.get(d.decisionId) === d) this.unsavedDecisions.delete(d.decisionId);
+      }
       for (const [key, value] of states) {
         await store.putState(key, value);
         if (this.unsavedState.get(key) === value) this.unsavedState.delete(key);
@@ -281,8 +316,8 @@ export class ConsentGate {
 
   private async eraseEverything(): Promise<void> {
     this.generation++;
-    this.cancelWrite?.();
-    this.cancelWrite = undefined;
+    this.cancelScheduledWrite();
+    this.unwrittenSince = undefined;
     this.unsavedEvents = [];
     this.unsavedDecisions.clear();
     this.unsavedState.clear();

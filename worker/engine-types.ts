@@ -5,6 +5,7 @@
 import type { InsituError } from './errors.js';
 import type { DeliveryResult } from './report/delivery.js';
 import type { ReporterConfig } from './report/index.js';
+import type { ReportingState } from './reporting-slot.js';
 import type {
   CatalogItem,
   Clock,
@@ -133,6 +134,13 @@ export interface EngineStatus {
   pendingEvents: number;
   storedEvents: number;
   model: 'snapshot' | 'tfjs' | 'none';
+  /**
+   * The reporting code, which the worker loads after the first decision: `deferred` until then,
+   * `failed` with the reason when its import failed (the engine decides on without reports).
+   */
+  reporting: { state: ReportingState; reason?: string; droppedObservations?: number };
+  /** The site's rules were refused (invalid, or their code could not load): the engine decides without them. */
+  rulesRefused?: { code: string; message: string };
 }
 
 /** One report this device sent (or tried to send) home, with its full body: the audit trail. */

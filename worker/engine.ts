@@ -3,13 +3,12 @@
  * platform global; the worker (worker.ts), React Native and Node tests hand it different ports.
  */
 import { ConsentGate } from './consent-gate.js';
-import { createReportLoop } from './report-loop.js';
-import { createReporter } from './report/index.js';
+import { createReportingSlot, type ReportingSource } from './reporting-slot.js';
 import { createEventDedup } from './event-dedup.js';
 import { InsituError } from './errors.js';
 import { catalogData, priorsData, wellFormedEvents } from './engine-input.js';
 import { createSeededRandom, randomId } from './seeded-random.js';
-import { createSiteRules, type SiteRules } from './site-rules.js';
+import { createSiteRules, type RuleBook, type SiteRules } from './site-rules.js';
 import type {
   Engine,
   EngineExport,
@@ -19,6 +18,7 @@ import type {
   Personalizer,
   PersonalizerOptions,
 } from './engine-types.js';
+import type { Reporting } from './reporting.js';
 import type { ConsentState, DecideRequest, DecisionRecord, InsituEvent, ProfileStore, Scheduler } from './types.js';
 import { PENDING_CONSENT } from './types.js';
 
@@ -38,12 +38,21 @@ export const DIVERSITY_POOL_FACTOR = 4;
 export const MAX_HANDLED_ERRORS = 100;
 /** A click or `convert` on the shown item within this window rewards its decision by itself (a session's length). */
 export const ATTRIBUTION_WINDOW_MS = 30 * 60_000;
+/**
+ * A lazily loaded reporting part loads right after the first decision; a page that asks for none
+ * gets it this long after the engine is ready (its tallies wait in memory meanwhile).
+ */
+export const REPORTING_LOAD_DELAY_MS = 500;
 
 /** The parts an engine is built from; worker/index.ts supplies the real ones. */
 export interface EngineParts {
   createPersonalizer(options: PersonalizerOptions): Personalizer;
   isInHoldout(deviceId: string, fraction: number): boolean;
   retain?(store: ProfileStore, now: number): Promise<void>;
+  /** The reporting module, or a loader the engine calls after its first decision (worker). */
+  reporting: ReportingSource;
+  /** The site rules' parser and evaluator, or why its code could not load; without it, rules are refused with `invalid_rules`. */
+  rules?: RuleBook | InsituError;
 }
 
 interface DeviceRecord {
@@ -70,16 +79,21 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     errors.push(error);
     if (errors.length > MAX_HANDLED_ERRORS) errors.splice(0, errors.length - MAX_HANDLED_ERRORS);
   }
+  /** Why the site's rules were refused, for status. */
+  let rulesRefused: InsituError | undefined;
   const site = createSiteRulesOrNone();
 
-  /** Invalid rules are refused with `invalid_rules` (see errors()); the engine runs without them rather than not at all. */
+  /** Invalid rules are refused with `invalid_rules` (see errors() and status); the engine runs without them rather than not at all. */
   function createSiteRulesOrNone(): SiteRules {
     const timezoneOffset = options.timezoneOffset ?? ((now: number) => new Date(now).getTimezoneOffset());
+    const ruleBook = parts.rules instanceof InsituError ? undefined : parts.rules;
     try {
-      return createSiteRules({ rules: options.rules, diversity: options.diversity, timezoneOffset });
+      if (parts.rules instanceof InsituError && options.rules !== undefined) throw parts.rules;
+      return createSiteRules({ rules: options.rules, diversity: options.diversity, timezoneOffset, ...(ruleBook ? { ruleBook } : {}) });
     } catch (error) {
-      noteError(error instanceof InsituError ? error : new InsituError('invalid_rules', String(error)));
-      return createSiteRules({ timezoneOffset });
+      rulesRefused = error instanceof InsituError ? error : new InsituError('invalid_rules', String(error));
+      noteError(rulesRefused);
+      return createSiteRules({ timezoneOffset, ...(ruleBook ? { ruleBook } : {}) });
     }
   }
 
@@ -105,36 +119,33 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
   let personalizer = makePersonalizer();
   site.setCatalog(options.catalog ?? []);
 
-  const reporter = createReporter({
+  const reporting = createReportingSlot({
+    source: parts.reporting,
     random: options.reportRandom ?? random,
     clock,
     config: { ...options.report, catalog: options.catalog ?? [] },
-  });
-  const reports = createReportLoop({
-    reporter,
     transport: options.transport,
     url: options.collectorUrl,
-    clock,
-    random: options.reportRandom ?? random,
     outbox: () => gate.outbox(),
     consent: () => consent,
     // The engine's stand-in scheduler runs tasks at once, which would end every request at once.
-    scheduler: options.scheduler,
-    onChange: () => {
-      gate.putState('reporter', reporter.exportState());
-      gate.putState('ledger', reporter.exportLedger());
-      gate.putState('sent', reports.sent());
-    },
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    putState: (key, value) => gate.putState(key, value),
     persist: () => gate.flush(),
+    onLoaded: () => persistStateSoon(),
+    onError: noteError,
   });
   let closed = false;
   function checkReportsPeriodically(): void {
     if (!options.transport || !options.collectorUrl || closed) return;
     scheduler.defer(() => {
       if (closed) return;
-      void reports.run().catch((error: unknown) => noteError(new InsituError('network_error', String(error))));
+      void reporting.run().catch((error: unknown) => noteError(error instanceof InsituError ? error : new InsituError('network_error', String(error))));
       checkReportsPeriodically();
     }, REPORT_CHECK_INTERVAL_MS);
+  }
+  function loadReportingSoon(delayMs: number): void {
+    if (reporting.state === 'deferred') scheduler.defer(() => void reporting.load(), delayMs);
   }
 
   let cancelStateWrite: (() => void) | undefined;
@@ -145,7 +156,8 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
   function putLearnedState(): void {
     gate.putState('model', personalizer.exportState());
     gate.putState('signals', site.exportState());
-    gate.putState('reporter', reporter.exportState());
+    const tallies = reporting.tallies();
+    if (tallies !== undefined) gate.putState('reporter', tallies);
   }
 
   function persistStateSoon(): void {
@@ -223,19 +235,23 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     }
     if (pending.length) personalizer.observe(pending);
     gate.putState('model', personalizer.exportState());
+    restoreInto(loaded.state.signals, (v) => site.importState(v));
     for (const [key, restoreState] of [
-      ['signals', (v: unknown) => site.importState(v)],
-      ['reporter', (v: unknown) => reporter.importState(v)],
-      ['ledger', (v: unknown) => reporter.importLedger(v)],
-      ['sent', (v: unknown) => reports.restoreSent(v)],
+      ['reporter', (r: Reporting, v: unknown) => r.reporter.importState(v)],
+      ['ledger', (r: Reporting, v: unknown) => r.reporter.importLedger(v)],
+      ['sent', (r: Reporting, v: unknown) => r.loop.restoreSent(v)],
     ] as const) {
       const value = loaded.state[key];
-      if (value === undefined) continue;
-      try {
-        restoreState(value);
-      } catch (error) {
-        noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
-      }
+      if (value !== undefined) reporting.tell((r) => restoreInto(value, (v) => restoreState(r, v)));
+    }
+  }
+
+  function restoreInto(value: unknown, restoreState: (value: unknown) => void): void {
+    if (value === undefined) return;
+    try {
+      restoreState(value);
+    } catch (error) {
+      noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
     }
   }
 
@@ -248,8 +264,9 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       recentDecisions.clear();
       dedup.clear();
     }
-    reporter.setConsent(consent);
-    if (next.metrics === 'denied' && previous.metrics !== 'denied') await reports.withdraw();
+    const told = consent;
+    reporting.tell((r) => r.reporter.setConsent(told));
+    if (next.metrics === 'denied' && previous.metrics !== 'denied') await reporting.withdraw();
     const loaded = await gate.setPersonalization(next.personalization);
     if (next.personalization === 'granted') restore(loaded);
   }
@@ -258,7 +275,10 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     .catch((error: unknown) => {
       noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
     })
-    .then(checkReportsPeriodically);
+    .then(() => {
+      checkReportsPeriodically();
+      loadReportingSoon(REPORTING_LOAD_DELAY_MS);
+    });
 
   const engine: Engine = {
     ready,
@@ -276,7 +296,9 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       if (!fresh.length) return;
       personalizer.observe(fresh);
       site.observe(fresh);
-      for (const event of fresh) reporter.observeEvent(event);
+      reporting.tell((r) => {
+        for (const event of fresh) r.reporter.observeEvent(event);
+      }, true);
       gate.addEvents(fresh);
       for (const event of fresh) {
         const record = attributedDecision(event);
@@ -299,21 +321,25 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       const withContext = { ...request, context: site.context(request, now) };
       const record = site.decide(withContext, now, () => randomId(random, 'r-'), (ruled) => personalizer.decide(ruled));
       rememberDecision(record);
-      reporter.observeDecision(record);
+      reporting.tell((r) => r.reporter.observeDecision(record), true);
       persistStateSoon();
+      // After this decision's answer has gone: nothing of reporting is needed to give it.
+      loadReportingSoon(0);
       return record;
     },
 
     logFallback(record: DecisionRecord) {
       rememberDecision(record);
-      reporter.observeDecision(record);
-      reporter.observeHealth({ deadlineFallbacks: 1 });
+      reporting.tell((r) => {
+        r.reporter.observeDecision(record);
+        r.reporter.observeHealth({ deadlineFallbacks: 1 });
+      }, true);
     },
 
     reward(decisionId, value) {
       if (!Number.isFinite(value)) throw new InsituError('invalid_argument', 'reward value must be a finite number');
       const rewarded = personalizer.reward(decisionId, value);
-      if (rewarded) reporter.observeReward(decisionId, value);
+      if (rewarded) reporting.tell((r) => r.reporter.observeReward(decisionId, value), true);
       const record = recentDecisions.get(decisionId);
       if (rewarded && record) {
         const updated = { ...record, reward: (record.reward ?? 0) + value, rewardedAt: clock.now() };
@@ -332,6 +358,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
 
     setRules(rules) {
       site.setRules(rules);
+      rulesRefused = undefined;
     },
 
     mute(tag) {
@@ -349,7 +376,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       options.catalog = items;
       personalizer.setCatalog(items);
       site.setCatalog(items);
-      reporter.setCatalog(items);
+      reporting.tell((r) => r.reporter.setCatalog(items));
     },
 
     setPriors(priors) {
@@ -365,6 +392,12 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
         pendingEvents: gate.pendingEvents,
         storedEvents: gate.storedEvents,
         model: modelSource,
+        reporting: {
+          state: reporting.state,
+          ...(reporting.reason ? { reason: reporting.reason } : {}),
+          ...(reporting.dropped ? { droppedObservations: reporting.dropped } : {}),
+        },
+        ...(rulesRefused ? { rulesRefused: { code: rulesRefused.code, message: rulesRefused.message } } : {}),
       };
     },
 
@@ -389,7 +422,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
         memory: { events: memory.filter((e) => !storedIds.has(e.id)) },
         consent: { ...consent },
         affinities: personalizer.affinities(),
-        sent: reports.sent(),
+        sent: await reporting.sent(),
         signals: { ...site.signals(clock.now()) },
       };
     },
@@ -401,8 +434,8 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       recentDecisions.clear();
       dedup.clear();
       deviceId = randomId(random, 'd-');
-      reporter.reset();
-      await reports.withdraw();
+      reporting.tell((r) => r.reporter.reset());
+      await reporting.withdraw();
       await gate.forget();
       personalizer = makePersonalizer();
       if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
@@ -410,6 +443,8 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
 
     async flush() {
       await ready;
+      // The reporter's tallies are stored with the rest, so its code must be here to give them.
+      await reporting.load();
       if (cancelStateWrite) {
         cancelStateWrite();
         cancelStateWrite = undefined;
@@ -418,7 +453,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       await gate.flush();
       // Delivery starts here (on pagehide too) but is not waited for: a slow collector must not
       // hold a flush, an export or a page's exit. deliverReports() waits for it.
-      if (consent.metrics === 'granted') void reports.run().catch((error: unknown) => noteError(new InsituError('network_error', String(error))));
+      if (consent.metrics === 'granted' && reporting.state === 'ready') void reporting.run().catch((error: unknown) => noteError(new InsituError('network_error', String(error))));
     },
 
     async close() {
@@ -429,8 +464,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
 
     async deliverReports() {
       await ready;
-      const result = await reports.run();
-      return result;
+      return reporting.run();
     },
 
     errors() {

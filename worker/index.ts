@@ -5,10 +5,13 @@
 import { composeEngine } from './engine.js';
 import { createPersonalizer, isInHoldout } from './decide/index.js';
 import { applyRetention } from './retention.js';
+import { createReporting } from './reporting.js';
+import { applyRules, parseRules } from './rules/index.js';
 import type { Engine, EngineOptions } from './engine-types.js';
 
 export function createEngine(options: EngineOptions = {}): Engine {
-  return composeEngine(options, { createPersonalizer, isInHoldout, retain: applyRetention });
+  // Every part at once: the worker alone loads reporting and rules lazily (worker-service.ts).
+  return composeEngine(options, { createPersonalizer, isInHoldout, retain: applyRetention, reporting: { createReporting }, rules: { parseRules, applyRules } });
 }
 
 export { buildPriors, createPersonalizer, isInHoldout } from './decide/index.js';

@@ -6,9 +6,21 @@
  */
 import { InsituError } from './errors.js';
 import { rerankForDiversity, tagJaccardSimilarity, type Similarity } from './diversity.js';
-import { applyRules, createItemHistory, parseRules, type RuleSet } from './rules/index.js';
+import { createItemHistory } from './rules/item-history.js';
+import type { applyRules } from './rules/evaluate.js';
+import type { parseRules } from './rules/parse.js';
+import type { RuleSet } from './rules/rule-types.js';
 import { createSignalTracker, signalContext, type DeviceSignals } from './signals/index.js';
 import type { CatalogItem, DecideRequest, DecisionRecord, InsituEvent, RankedItem } from './types.js';
+
+/**
+ * The rules' parser and evaluator, handed in: the worker imports them only when the site has
+ * rules (their code is a third of the engine's), before its first decision.
+ */
+export interface RuleBook {
+  parseRules: typeof parseRules;
+  applyRules: typeof applyRules;
+}
 
 export interface SiteRulesOptions {
   /** The site's rules as JSON (text or parsed); invalid rules are refused with `invalid_rules`. */
@@ -17,6 +29,8 @@ export interface SiteRulesOptions {
   diversity?: number;
   /** Local time: minutes to add to local time to get UTC, as `Date#getTimezoneOffset()` gives. */
   timezoneOffset(now: number): number;
+  /** Needed when there are rules; without it they are refused with `invalid_rules`. */
+  ruleBook?: RuleBook;
 }
 
 export interface SiteRules {
@@ -44,8 +58,12 @@ export function createSiteRules(options: SiteRulesOptions): SiteRules {
   const diversity = options.diversity ?? 0;
   if (!(diversity >= 0 && diversity <= 1)) throw new InsituError('invalid_argument', 'diversity must be between 0 and 1');
 
+  const ruleBook = (): RuleBook => {
+    if (!options.ruleBook) throw new InsituError('invalid_rules', 'this engine was started without the rules code, so it cannot apply rules');
+    return options.ruleBook;
+  };
   const setRules = (json: unknown) => {
-    rules = json === undefined ? undefined : parseRules(json);
+    rules = json === undefined ? undefined : ruleBook().parseRules(json);
   };
   setRules(options.rules);
 
@@ -78,7 +96,7 @@ export function createSiteRules(options: SiteRulesOptions): SiteRules {
     },
     decide(request, now, newId, personalize) {
       if (!rules) return personalize(request);
-      const outcome = applyRules(rules, { placement: request.placement, candidates: request.candidates, catalog, signals: signals(now), history, now });
+      const outcome = ruleBook().applyRules(rules, { placement: request.placement, candidates: request.candidates, catalog, signals: signals(now), history, now });
       if (outcome.pinned) {
         return ruledDecision(request, now, newId(), outcome.pinned.itemId, 'pinned', [`A site rule chose this: ${outcome.pinned.rule}.`, ...outcome.fired]);
       }

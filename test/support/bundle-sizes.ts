@@ -1,7 +1,8 @@
 /**
  * Gzip sizes of what each surface ships, read from dist/ after `npm run build`. The worker's
  * first-decision code is its entry plus every chunk it imports statically; chunks reached only
- * through `import()` (tfjs) load later and are counted apart.
+ * through `import()` load later and are counted apart: tfjs (when the model first trains) and the
+ * worker's other lazy parts (reporting, site rules, retention, the fetch transport).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -18,13 +19,14 @@ export const TARGETS = {
 
 /**
  * What CI enforces. Equal to the target where the build meets it. The worker's first-decision
- * code misses its 15 KB target (36 KB: the whole engine, reporter and rules included, loads
- * before the first decision); until it is split, CI holds it to a ceiling 10% above today's size
- * so it cannot grow unnoticed.
+ * code misses its 15 KB target: with reporting, the rules code and retention loaded by import()
+ * after the first decision it is 25 KB (comlink, the engine and consent gate, the personalizer,
+ * the IndexedDB store, the behavioural signals); CI holds it to a ceiling 10% above that so it
+ * cannot grow unnoticed.
  */
 export const BUDGETS = {
   loaderGzipBytes: TARGETS.loaderGzipBytes,
-  firstDecisionWorkerGzipBytes: 40 * 1024,
+  firstDecisionWorkerGzipBytes: Math.round(27.5 * 1024),
   tfjsChunkGzipBytes: TARGETS.tfjsChunkGzipBytes,
 } as const;
 
@@ -52,16 +54,38 @@ export function staticClosure(entry: string): string[] {
   return [...seen].map((f) => relative(DIST, f));
 }
 
-/** Files reached only through dynamic import from the entry's closure. */
-export function lazyChunks(entry: string): string[] {
+/** Each chunk the entry's closure imports dynamically, with the files that import loads (beyond the closure). */
+export function lazyParts(entry: string): Array<{ target: string; files: string[] }> {
   const eager = new Set(staticClosure(entry));
-  const lazy = new Set<string>();
+  const parts = new Map<string, string[]>();
   for (const file of eager) {
     for (const spec of specifiers(readFileSync(join(DIST, file), 'utf8'), DYNAMIC_IMPORT)) {
-      for (const reached of staticClosure(relative(DIST, resolve(DIST, dirname(file), spec)))) if (!eager.has(reached)) lazy.add(reached);
+      const target = relative(DIST, resolve(DIST, dirname(file), spec));
+      if (!parts.has(target)) parts.set(target, staticClosure(target).filter((reached) => !eager.has(reached)));
     }
   }
-  return [...lazy];
+  return [...parts].map(([target, files]) => ({ target, files }));
+}
+
+/** Files reached only through dynamic import from the entry's closure. */
+export function lazyChunks(entry: string): string[] {
+  return [...new Set(lazyParts(entry).flatMap((part) => part.files))];
+}
+
+/** Strings only tfjs-core carries (its backend registry error and its URL flag name), which minifiers keep. */
+const TFJS_MARKERS = ['not found in registry', 'tfjsflags'];
+
+export function carriesTfjs(file: string): boolean {
+  const code = readFileSync(join(DIST, file), 'utf8');
+  return TFJS_MARKERS.some((marker) => code.includes(marker));
+}
+
+/** The files of the entry's lazy parts that bring tfjs, and those of the others. */
+export function lazyChunksByKind(entry: string): { tfjs: string[]; other: string[] } {
+  const parts = lazyParts(entry);
+  const tfjs = new Set(parts.filter((part) => part.files.some(carriesTfjs)).flatMap((part) => part.files));
+  const other = new Set(parts.flatMap((part) => part.files).filter((file) => !tfjs.has(file)));
+  return { tfjs: [...tfjs], other: [...other] };
 }
 
 export interface BundleSizes {
@@ -70,6 +94,8 @@ export interface BundleSizes {
   mainThreadGzipBytes: number;
   firstDecisionWorkerGzipBytes: number;
   tfjsChunkGzipBytes: number;
+  /** The worker's other lazily loaded chunks: reporting, site rules, retention, fetch transport. */
+  workerLazyPartsGzipBytes: number;
   files: Record<string, number>;
 }
 
@@ -81,6 +107,13 @@ export function measureBundles(): BundleSizes {
   // The loader imports the runtime after the page renders: that is what the main thread runs in all.
   const mainThread = loader + sum(staticClosure('insitu-runtime.js'));
   const workerEager = sum(staticClosure('insitu-worker.js'));
-  const tfjs = sum(lazyChunks('insitu-worker.js'));
-  return { loaderGzipBytes: loader, mainThreadGzipBytes: mainThread, firstDecisionWorkerGzipBytes: workerEager, tfjsChunkGzipBytes: tfjs, files };
+  const lazy = lazyChunksByKind('insitu-worker.js');
+  return {
+    loaderGzipBytes: loader,
+    mainThreadGzipBytes: mainThread,
+    firstDecisionWorkerGzipBytes: workerEager,
+    tfjsChunkGzipBytes: sum(lazy.tfjs),
+    workerLazyPartsGzipBytes: sum(lazy.other),
+    files,
+  };
 }

@@ -9,6 +9,8 @@
 import type { EngineParts } from '../../worker/engine.js';
 import { InsituError } from '../../worker/errors.js';
 import type { Personalizer, PersonalizerOptions } from '../../worker/engine-types.js';
+import { createReporting } from '../../worker/reporting.js';
+import { applyRules, parseRules } from '../../worker/rules/index.js';
 
 export interface RecordingPersonalizer extends Personalizer {
   /** Ids of the events it observed, in order. */
@@ -86,6 +88,8 @@ export function recordingParts(extra: Pick<EngineParts, 'retain'> = {}): EngineP
       return last;
     },
     isInHoldout: () => false,
+    reporting: { createReporting },
+    rules: { parseRules, applyRules },
     last: () => last!,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Delivery of built reports: a persisted outbox and the rules for sending it.
+ * Delivery of built reports: the rules for sending the outbox (outbox.ts).
  *
  * - Consent is read again at send time: without `metrics` granted nothing is sent; a denial
  *   (withdrawal) empties the outbox.
@@ -12,6 +12,9 @@
  */
 import type { ConsentState, OutboxEntry, RandomSource } from '../types.js';
 import type { Transport } from '../engine-types.js';
+import { withdraw, type Outbox } from './outbox.js';
+
+export { createMemoryOutbox, withdraw, type Outbox } from './outbox.js';
 
 /** Attempts per report before it is dropped: with the backoff below, about a day of trying. */
 export const MAX_DELIVERY_ATTEMPTS = 8;
@@ -30,28 +33,6 @@ export const MAX_OUTBOX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Reports waiting at most: a week of daily reports, with room for a few retries. */
 export const MAX_OUTBOX_ENTRIES = 14;
-
-/** The outbox port: the engine backs it with ProfileStore's outbox methods (same names). */
-export interface Outbox {
-  getOutbox(): Promise<OutboxEntry[]>;
-  putOutbox(entries: OutboxEntry[]): Promise<void>;
-  deleteOutbox(ids: string[]): Promise<void>;
-}
-
-/** An outbox held in memory (pending consent, tests, React Native without storage). */
-export function createMemoryOutbox(initial: OutboxEntry[] = []): Outbox & { entries(): OutboxEntry[] } {
-  const entries = new Map<string, OutboxEntry>(initial.map((e) => [e.id, { ...e }]));
-  return {
-    getOutbox: async () => [...entries.values()].map((e) => ({ ...e })),
-    putOutbox: async (list) => {
-      for (const e of list) entries.set(e.id, { ...e });
-    },
-    deleteOutbox: async (ids) => {
-      for (const id of ids) entries.delete(id);
-    },
-    entries: () => [...entries.values()],
-  };
-}
 
 export interface DeliveryOptions {
   /** The collector's OTLP/HTTP metrics endpoint, e.g. `https://collector.example/v1/metrics`. */
@@ -84,13 +65,6 @@ export async function enqueue(outbox: Outbox, entries: OutboxEntry[]): Promise<D
   const overflow = all.slice(0, Math.max(0, all.length - MAX_OUTBOX_ENTRIES));
   if (overflow.length > 0) await outbox.deleteOutbox(overflow.map((e) => e.id));
   return overflow.map((e) => ({ id: e.id, outcome: 'dropped', status: 0, reason: 'overflow' }));
-}
-
-/** Consent to `metrics` withdrawn: nothing built may leave any more. */
-export async function withdraw(outbox: Outbox): Promise<number> {
-  const ids = (await outbox.getOutbox()).map((e) => e.id);
-  if (ids.length > 0) await outbox.deleteOutbox(ids);
-  return ids.length;
 }
 
 export function isRetryable(status: number): boolean {

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       mainThreadGzipBytes: sizes.mainThreadGzipBytes,
       firstDecisionWorkerGzipBytes: sizes.firstDecisionWorkerGzipBytes,
       tfjsChunkGzipBytes: sizes.tfjsChunkGzipBytes,
+      workerLazyPartsGzipBytes: sizes.workerLazyPartsGzipBytes,
     };
     const load = loadavg()[0]!;
     figures.loadAverage1mAtStart = Math.round(load * 10) / 10;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeEngine } from '../../../worker/engine.js';
 import { createPersonalizer, isInHoldout } from '../../../worker/decide/index.js';
+import { createReporting } from '../../../worker/reporting.js';
 import type { InsituEvent } from '../../../worker/types.js';
 import { twoThemeCatalog } from './helpers.js';
 
@@ -11,7 +12,7 @@ describe('decide inside the engine', () => {
     const clock = { t: 1_700_000_000_000, now: () => clock.t };
     const engine = composeEngine(
       { catalog, seed: 42, clock, holdoutFraction: 0, consent: { personalization: 'granted', metrics: 'denied', sensitive: 'denied' } },
-      { createPersonalizer, isInHoldout },
+      { createPersonalizer, isInHoldout, reporting: { createReporting } },
     );
     await engine.ready;
     const events: InsituEvent[] = Array.from({ length: 24 }, (_, i) => ({ id: `e${i}`, type: 'click', itemId: `a${i % 12}`, ts: (clock.t += 1_000) }));

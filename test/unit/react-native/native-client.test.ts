@@ -9,6 +9,7 @@ import type { EngineOptions } from '../../../worker/engine-types.js';
 import { InsituError } from '../../../worker/errors.js';
 import { createKvStore } from '../../../worker/kv-store.js';
 import { applyRetention } from '../../../worker/retention.js';
+import { createReporting } from '../../../worker/reporting.js';
 import type { ConsentState } from '../../../worker/types.js';
 import { createNativeClient, type EngineFactory } from '../../../src/react-native/native-client.js';
 import type { NativeInsituOptions } from '../../../src/react-native/native-options.js';
@@ -23,7 +24,7 @@ const catalog = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
 const engineOptions: EngineOptions[] = [];
 const makeEngine: EngineFactory = (options) => {
   engineOptions.push(options);
-  return composeEngine(options, { createPersonalizer: createClickCountPersonalizer, isInHoldout: () => false, retain: applyRetention });
+  return composeEngine(options, { createPersonalizer: createClickCountPersonalizer, isInHoldout: () => false, retain: applyRetention, reporting: { createReporting } });
 };
 
 const clients: InsituClient[] = [];
