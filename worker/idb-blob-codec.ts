@@ -28,10 +28,16 @@ export function toJson(value: unknown): string {
   return text;
 }
 
-export async function encodeJson(text: string): Promise<EncodedBody> {
-  const plain = new Blob([text], { type: 'application/json' });
-  if (typeof CompressionStream !== 'function') return { encoding: 'json', body: plain };
-  const compressed = await new Response(plain.stream().pipeThrough(new CompressionStream('deflate'))).blob();
+/** JSON text as a Blob, as it is: synchronous, so it fits where nothing may be awaited (an upgrade transaction, a quick state write). */
+export function plainJsonBody(text: string): EncodedBody {
+  return { encoding: 'json', body: new Blob([text]) };
+}
+
+/** JSON text as a deflate-compressed Blob (about a tenth of the size for event chunks), or plain where the platform cannot compress. */
+export async function compressedJsonBody(text: string): Promise<EncodedBody> {
+  const plain = plainJsonBody(text);
+  if (typeof CompressionStream !== 'function') return plain;
+  const compressed = await new Response(plain.body.stream().pipeThrough(new CompressionStream('deflate'))).blob();
   return { encoding: 'deflate', body: compressed };
 }
 
@@ -40,7 +46,7 @@ export function isEncodedBody(value: unknown): value is EncodedBody {
   return typeof v === 'object' && v !== null && (v.encoding === 'deflate' || v.encoding === 'json') && typeof Blob === 'function' && v.body instanceof Blob;
 }
 
-/** Read back what encodeJson wrote; a body that cannot be read or parsed is a storage failure, not data. */
+/** Read back what plainJsonBody or compressedJsonBody wrote; a body that cannot be read or parsed is a storage failure, not data. */
 export async function decodeJson(encoded: EncodedBody): Promise<unknown> {
   try {
     const text =

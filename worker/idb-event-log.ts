@@ -6,7 +6,7 @@
  * another tab changed them in between, nothing is written and the change is planned again.
  */
 import { InsituError } from './errors.js';
-import { decodeJson, encodeJson, toJson } from './idb-blob-codec.js';
+import { compressedJsonBody, decodeJson, toJson } from './idb-blob-codec.js';
 import {
   chunkHeader,
   chunkKey,
@@ -127,7 +127,7 @@ export class IdbEventLog {
       const encoded = await Promise.all(
         change.add.map(async ({ seq, events }) => {
           const text = toJson(events);
-          return { seq, text, header: chunkHeader(events), ...(await encodeJson(text)) };
+          return { seq, text, header: chunkHeader(events), ...(await compressedJsonBody(text)) };
         }),
       );
       const written = await this.run(['eventChunks'], 'readwrite', async (tx) => {

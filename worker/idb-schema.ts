@@ -8,6 +8,7 @@
  * and extend test/unit/store/idb-migration.test.ts with a database built by version N.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import { plainJsonBody } from './idb-blob-codec.js';
 import { chunkHeader, chunkKey, pieces, type EventChunk } from './idb-event-chunks.js';
 import type { DecisionRecord, InsituEvent, OutboxEntry, StateKey } from './types.js';
 
@@ -72,7 +73,7 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
       .getAll()
       .then((stored: InsituEvent[]) => {
         pieces(stored).forEach((piece, i) => {
-          const record: EventChunk = { seq: i + 1, ...chunkHeader(piece.events), encoding: 'json', body: new Blob([JSON.stringify(piece.events)], { type: 'application/json' }) };
+          const record: EventChunk = { seq: i + 1, ...chunkHeader(piece.events), ...plainJsonBody(JSON.stringify(piece.events)) };
           chunks.put(record, chunkKey(i + 1, 'v2')).catch(() => undefined);
         });
         untyped.deleteObjectStore('events');

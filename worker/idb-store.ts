@@ -6,7 +6,7 @@
  */
 import { InsituError } from './errors.js';
 import { toStorageError } from './idb-errors.js';
-import { decodeJson, encodeJson, isEncodedBody } from './idb-blob-codec.js';
+import { decodeJson, isEncodedBody, plainJsonBody } from './idb-blob-codec.js';
 import { deleteDatabase, openConnection, withDeadline, type InsituDatabase } from './idb-connection.js';
 import { countOf, IdbEventLog } from './idb-event-log.js';
 import { ALL_STORES, DEFAULT_DB_NAME, SCHEMA_VERSION, type InsituStoreName, type InsituTransaction } from './idb-schema.js';
@@ -26,11 +26,14 @@ export const OPEN_TIMEOUT_MS = 3_000;
 export const OPERATION_TIMEOUT_MS = 10_000;
 
 /**
- * State values whose JSON is at least this long are stored as a compressed Blob (see
- * worker/idb-blob-codec.ts for why): the model, signals and profile snapshot (25–50 KB each,
- * rewritten on every flush) go there, small records like the device id stay plain.
+ * State values whose JSON is at least this long are stored as a Blob of that JSON (see
+ * worker/idb-blob-codec.ts for why): the model, signals, profile snapshot and reporter (0.5–50 KB
+ * each, rewritten on every flush) go there; small records like the device id stay plain. In
+ * Chromium a put costs ~450 B of LevelDB log plus about twice the value's size, a Blob put ~830 B
+ * whatever its size, so from about 0.5 KB a Blob is the smaller write. Not compressed: the live
+ * Blobs are ~0.1 MB, and a synchronous write keeps putState as quick as it was.
  */
-export const STATE_BLOB_MIN_CHARS = 1_024;
+export const STATE_BLOB_MIN_CHARS = 512;
 
 export interface IdbStoreOptions {
   /** Database name; default 'insitu'. */
@@ -61,15 +64,15 @@ export async function openIdbStore(options: IdbStoreOptions = {}): Promise<Profi
   return store;
 }
 
-/** A state value as stored: itself when small, else its JSON as a compressed Blob. */
-async function encodeState(value: unknown): Promise<unknown> {
+/** A state value as stored: itself when small, else its JSON as a Blob. */
+function encodeState(value: unknown): unknown {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
   } catch {
     // Not JSON (a cycle, say): structured clone decides, and refuses with DataCloneError if it must.
   }
-  return text !== undefined && text.length >= STATE_BLOB_MIN_CHARS ? encodeJson(text) : value;
+  return text !== undefined && text.length >= STATE_BLOB_MIN_CHARS ? plainJsonBody(text) : value;
 }
 
 function globalIndexedDB(): IDBFactory {
@@ -166,7 +169,7 @@ class IdbProfileStore implements ProfileStore {
   }
 
   async putState(key: StateKey, value: unknown) {
-    const stored = await encodeState(value);
+    const stored = encodeState(value);
     await this.run(['state'], 'readwrite', async (tx) => {
       tx.objectStore('state').put(stored, key).catch(noop);
     });

@@ -1,6 +1,8 @@
 /**
  * The storage part of `npm run bench` alone: 100k events into a fresh Chromium profile, then
- * `navigator.storage.estimate()`, the export's size, the ingest rate and the LevelDB split on disk.
+ * `navigator.storage.estimate()`, the export's size, the ingest rate and what is on disk (LevelDB
+ * log and tables, Blob files). The disk is read at the end, so it also holds what the ingest
+ * floor wrote into its own, deleted, database; the estimate is read before the floor runs.
  * About a minute where the full bench takes several; run it after `npm run build`:
  *
  *   tsx test/bench/perf/storage-run.ts
@@ -29,6 +31,8 @@ try {
     figures.storageDiskLogBytesAfter100k = disk.logBytes;
     figures.storageDiskTableBytesAfter100k = disk.tableBytes;
     figures.storageDiskOtherBytesAfter100k = disk.otherBytes;
+    figures.storageDiskBlobBytesAfter100k = disk.blobBytes;
+    figures.storageDiskBlobFilesAfter100k = disk.blobFiles;
   }
   console.log(JSON.stringify(figures, null, 2));
 } finally {
