@@ -79,7 +79,8 @@ export class IdbEventLog {
   /** From the headers alone: no chunk is decoded. */
   async count(): Promise<number> {
     const [, records] = await this.readRecords();
-    return records.reduce((sum, record) => sum + record.count, 0);
+    // A tampered header counts as empty rather than making the count NaN.
+    return records.reduce((sum, record) => sum + (Number.isSafeInteger(record?.count) ? record.count : 0), 0);
   }
 
   /** Every event in records read by a caller's transaction (the export's snapshot). */
