@@ -4,11 +4,12 @@
  * `storage_timeout`. A lost connection is dropped and the next call opens a new one; `status`
  * says what went wrong until a call succeeds again.
  */
-import type { IDBPTransaction } from 'idb';
 import { InsituError } from './errors.js';
 import { toStorageError } from './idb-errors.js';
+import { decodeJson, isEncodedBody, plainJsonBody } from './idb-blob-codec.js';
 import { deleteDatabase, openConnection, withDeadline, type InsituDatabase } from './idb-connection.js';
-import { ALL_STORES, DEFAULT_DB_NAME, SCHEMA_VERSION, type InsituSchema, type InsituStoreName } from './idb-schema.js';
+import { countOf, IdbEventLog } from './idb-event-log.js';
+import { ALL_STORES, DEFAULT_DB_NAME, SCHEMA_VERSION, type InsituStoreName, type InsituTransaction } from './idb-schema.js';
 import type { ProfileStore, StateKey, StoreStatus, StoredData } from './types.js';
 
 /**
@@ -24,6 +25,16 @@ export const OPEN_TIMEOUT_MS = 3_000;
  */
 export const OPERATION_TIMEOUT_MS = 10_000;
 
+/**
+ * State values whose JSON is at least this long are stored as a Blob of that JSON (see
+ * worker/idb-blob-codec.ts for why): the model, signals, profile snapshot and reporter (0.5–50 KB
+ * each, rewritten on every flush) go there; small records like the device id stay plain. In
+ * Chromium a put costs ~450 B of LevelDB log plus about twice the value's size, a Blob put ~830 B
+ * whatever its size, so from about 0.5 KB a Blob is the smaller write. Not compressed: the live
+ * Blobs are ~0.1 MB, and a synchronous write keeps putState as quick as it was.
+ */
+export const STATE_BLOB_MIN_CHARS = 512;
+
 export interface IdbStoreOptions {
   /** Database name; default 'insitu'. */
   name?: string;
@@ -33,7 +44,7 @@ export interface IdbStoreOptions {
   operationTimeoutMs?: number;
 }
 
-type Tx<Mode extends IDBTransactionMode> = IDBPTransaction<InsituSchema, InsituStoreName[], Mode>;
+type Tx<Mode extends IDBTransactionMode> = InsituTransaction<Mode>;
 
 const noop = (): void => undefined;
 
@@ -53,10 +64,15 @@ export async function openIdbStore(options: IdbStoreOptions = {}): Promise<Profi
   return store;
 }
 
-/** `limit` as getAll takes it: undefined for all, 0 for none (getAll reads 0 as "all"). */
-function countOf(limit: number | undefined): number | undefined {
-  if (limit === undefined || limit === Infinity) return undefined;
-  return limit > 0 ? Math.floor(limit) : 0;
+/** A state value as stored: itself when small, else its JSON as a Blob. */
+function encodeState(value: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Not JSON (a cycle, say): structured clone decides, and refuses with DataCloneError if it must.
+  }
+  return text !== undefined && text.length >= STATE_BLOB_MIN_CHARS ? plainJsonBody(text) : value;
 }
 
 function globalIndexedDB(): IDBFactory {
@@ -75,6 +91,7 @@ class IdbProfileStore implements ProfileStore {
   private opening: Promise<InsituDatabase> | undefined;
   private closed = false;
   private current: StoreStatus = { mode: 'indexeddb', health: 'ok' };
+  private readonly events = new IdbEventLog((names, mode, work) => this.run(names, mode, work));
 
   constructor(
     private readonly factory: IDBFactory,
@@ -108,31 +125,23 @@ class IdbProfileStore implements ProfileStore {
     return this.opening;
   }
 
+  /** One transaction: the batch is stored whole or not at all; idempotent by id. */
   async putEvents(events: Parameters<ProfileStore['putEvents']>[0]) {
     if (events.length === 0) return;
-    // One transaction: the batch is stored whole or not at all. put() makes it idempotent by id.
-    await this.run(['events'], 'readwrite', async (tx) => {
-      const store = tx.objectStore('events');
-      for (const event of events) store.put(event).catch(noop);
-    });
+    await this.events.put(events);
     this.markHealthy();
   }
 
-  async getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
-    const limit = countOf(query.limit);
-    if (limit === 0) return [];
-    // The range is made inside the transaction's work so a bad `sinceTs` rejects like any failure.
-    return this.run(['events'], 'readonly', (tx) =>
-      tx.objectStore('events').index('ts').getAll(query.sinceTs === undefined ? null : IDBKeyRange.lowerBound(query.sinceTs), limit),
-    );
+  getEvents(query: Parameters<ProfileStore['getEvents']>[0] = {}) {
+    return this.events.get(query);
   }
 
   countEvents() {
-    return this.run(['events'], 'readonly', (tx) => tx.objectStore('events').count());
+    return this.events.count();
   }
 
   async deleteEvents(ids: string[]) {
-    await this.deleteKeys('events', ids);
+    await this.events.delete(ids);
   }
 
   async putDecisions(records: Parameters<ProfileStore['putDecisions']>[0]) {
@@ -155,12 +164,14 @@ class IdbProfileStore implements ProfileStore {
   }
 
   async getState<T>(key: StateKey): Promise<T | undefined> {
-    return (await this.run(['state'], 'readonly', (tx) => tx.objectStore('state').get(key))) as T | undefined;
+    const stored = await this.run(['state'], 'readonly', (tx) => tx.objectStore('state').get(key));
+    return (isEncodedBody(stored) ? await decodeJson(stored) : stored) as T | undefined;
   }
 
   async putState(key: StateKey, value: unknown) {
+    const stored = encodeState(value);
     await this.run(['state'], 'readwrite', async (tx) => {
-      tx.objectStore('state').put(value, key).catch(noop);
+      tx.objectStore('state').put(stored, key).catch(noop);
     });
     this.markHealthy();
   }
@@ -184,17 +195,26 @@ class IdbProfileStore implements ProfileStore {
 
   /** One read transaction over every store, so the export is a consistent snapshot. */
   exportAll(): Promise<StoredData> {
-    return this.run([...ALL_STORES], 'readonly', async (tx) => {
-      const [events, decisions, outbox, stateKeys, stateValues] = await Promise.all([
-        tx.objectStore('events').index('ts').getAll(),
+    const read = this.run([...ALL_STORES], 'readonly', (tx) =>
+      Promise.all([
+        tx.objectStore('eventChunks').getAllKeys(),
+        tx.objectStore('eventChunks').getAll(),
         tx.objectStore('decisions').index('ts').getAll(),
         tx.objectStore('outbox').getAll(),
         tx.objectStore('state').getAllKeys(),
         tx.objectStore('state').getAll(),
-      ]);
+      ]),
+    );
+    // Blobs are read after the transaction: it would commit while we wait on them.
+    return read.then(async ([chunkKeys, chunks, decisions, outbox, stateKeys, stateValues]) => {
+      const events = await this.events.eventsOf(chunkKeys, chunks);
       const state: StoredData['state'] = {};
-      // defineProperty: a tampered database with a '__proto__' key must not reach the prototype.
-      stateKeys.forEach((key, i) => Object.defineProperty(state, key, { value: stateValues[i], enumerable: true, writable: true, configurable: true }));
+      for (const [i, key] of stateKeys.entries()) {
+        const stored = stateValues[i];
+        const value = isEncodedBody(stored) ? await decodeJson(stored) : stored;
+        // defineProperty: a tampered database with a '__proto__' key must not reach the prototype.
+        Object.defineProperty(state, key, { value, enumerable: true, writable: true, configurable: true });
+      }
       return { schemaVersion: SCHEMA_VERSION, events, decisions, outbox, state };
     });
   }
@@ -204,6 +224,7 @@ class IdbProfileStore implements ProfileStore {
     await this.opening?.catch(noop);
     this.db?.close();
     this.db = undefined;
+    this.events.forget();
     try {
       await deleteDatabase(this.factory, this.name, this.operationTimeoutMs);
       this.current = { mode: 'indexeddb', health: 'ok' };
@@ -223,7 +244,7 @@ class IdbProfileStore implements ProfileStore {
 
   // -------------------------------------------------------------------------------------------
 
-  private async deleteKeys(name: 'events' | 'decisions' | 'outbox', ids: string[]): Promise<void> {
+  private async deleteKeys(name: 'decisions' | 'outbox', ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.run([name], 'readwrite', async (tx) => {
       const store = tx.objectStore(name);

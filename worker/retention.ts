@@ -14,9 +14,9 @@ import type { InsituEvent, ProfileStore } from './types.js';
 
 /**
  * Raw events kept. Months of browsing for a typical visitor, and enough history for the affinity
- * model; at ~150 bytes each about 0.75 MB, inside the 2 MB storage budget with room for the
- * model, snapshot and decision log. Equal to MAX_UNSAVED_EVENTS in consent-gate.ts: memory never
- * holds more than storage would keep.
+ * model; ~150 bytes each as JSON (0.75 MB in an export), ~10 bytes each as stored compressed
+ * chunks, inside the 2 MB storage budget with room for the model, snapshot and decision log. Equal
+ * to MAX_UNSAVED_EVENTS in consent-gate.ts: memory never holds more than storage would keep.
  */
 export const MAX_STORED_EVENTS = 5_000;
 
@@ -29,7 +29,7 @@ export const MAX_STORED_DECISIONS = 1_000;
 /** Decisions older than this cannot receive a reward any more and have been reported. */
 export const MAX_DECISION_AGE_MS = MAX_EVENT_AGE_MS;
 
-/** Events compacted and deleted per step: one transaction of 1000 writes takes ~45 ms, short enough to keep the worker responsive. */
+/** Events compacted and deleted per step: decoding, counting and rewriting two chunks' worth keeps each step to a few ms, so the worker stays responsive. */
 export const RETENTION_CHUNK = 1_000;
 
 /** Oldest events read to look for aged ones once the count is within bounds: a day of heavy browsing, so one small read usually settles it. */

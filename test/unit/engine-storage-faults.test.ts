@@ -72,7 +72,7 @@ const FAULTS: Fault[] = [
   },
   { name: 'QuotaExceededError creating the database', atOpen: true, inject: (f) => void (f.faults.quotaOnUpgrade = true), heal: (f) => void (f.faults.quotaOnUpgrade = false), status: { mode: 'memory', health: 'unavailable', reason: 'storage_quota' } },
   { name: 'QuotaExceededError on write', atOpen: false, inject: (f) => void (f.faults.quotaOnPut = true), heal: (f) => void (f.faults.quotaOnPut = false), status: { mode: 'indexeddb', health: 'degraded', reason: 'storage_quota' } },
-  { name: 'a transaction aborted mid-batch', atOpen: false, inject: (f) => void (f.faults.abortAfterPuts = 3), heal: (f) => void (f.faults.abortAfterPuts = undefined), status: { mode: 'indexeddb', health: 'degraded', reason: 'storage_aborted' } },
+  { name: 'a transaction aborted mid-batch', atOpen: false, inject: (f) => void (f.faults.abortAfterPuts = 1), heal: (f) => void (f.faults.abortAfterPuts = undefined), status: { mode: 'indexeddb', health: 'degraded', reason: 'storage_aborted' } },
   { name: 'the connection to the storage process lost', atOpen: false, inject: (f) => f.loseConnections(), heal: () => undefined, status: { mode: 'indexeddb', health: 'degraded', reason: 'storage_connection_lost' } },
   { name: 'transactions that never finish', atOpen: false, inject: (f) => void (f.faults.hangTransactions = true), heal: (f) => void (f.faults.hangTransactions = false), status: { mode: 'indexeddb', health: 'degraded', reason: 'storage_timeout' } },
 ];

@@ -128,7 +128,10 @@ function activity(engine: Engine, time: ManualTime, decisions = 4): void {
 async function deliver(engine: Engine, time: ManualTime): Promise<void> {
   let settled = false;
   const done = engine.deliverReports().finally(() => (settled = true));
-  for (let waited = 0; !settled && waited <= SEND_TIMEOUT_MS; waited += 1_000) await time.advance(1_000);
+  // Up to twice the send timeout: a send that hangs starts after the engine's storage writes,
+  // a few (manual) seconds into this loop when those take more than a few real ms, and its own
+  // SEND_TIMEOUT_MS must still fall inside the loop.
+  for (let waited = 0; !settled && waited <= 2 * SEND_TIMEOUT_MS; waited += 1_000) await time.advance(1_000);
   await done;
 }
 

@@ -6,8 +6,10 @@ export async function databaseNames(page: Page): Promise<string[]> {
 }
 
 /**
- * Count the records in one object store of the insitu database. Checks that the database exists
- * first: `indexedDB.open()` on a missing name would create it and spoil a "nothing stored" test.
+ * Count the records in one object store of the insitu database; `events` counts stored events,
+ * which since schema v3 live many to a record in `eventChunks` (each record's header says how
+ * many). Checks that the database exists first: `indexedDB.open()` on a missing name would create
+ * it and spoil a "nothing stored" test.
  */
 export async function countRecords(page: Page, storeName: string): Promise<number> {
   if (!(await databaseNames(page)).includes('insitu')) return 0;
@@ -18,15 +20,19 @@ export async function countRecords(page: Page, storeName: string): Promise<numbe
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains(name)) {
+          const chunked = name === 'events' && db.objectStoreNames.contains('eventChunks');
+          const storeName = chunked ? 'eventChunks' : name;
+          if (!db.objectStoreNames.contains(storeName)) {
             db.close();
             resolve(0);
             return;
           }
-          const request = db.transaction(name, 'readonly').objectStore(name).count();
+          const store = db.transaction(storeName, 'readonly').objectStore(storeName);
+          const request = (chunked ? store.getAll() : store.count()) as IDBRequest<number | Array<{ count: number }>>;
           request.onsuccess = () => {
             db.close();
-            resolve(request.result);
+            const result = request.result;
+            resolve(typeof result === 'number' ? result : result.reduce((sum, chunk) => sum + chunk.count, 0));
           };
           request.onerror = () => reject(request.error);
         };

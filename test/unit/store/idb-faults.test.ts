@@ -6,6 +6,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InsituError, type ErrorCode } from '../../../worker/errors.js';
 import { toStorageError } from '../../../worker/idb-errors.js';
+import { CHUNK_EVENTS } from '../../../worker/idb-event-chunks.js';
+import { SCHEMA_VERSION } from '../../../worker/idb-schema.js';
 import { OPEN_TIMEOUT_MS, openIdbStore } from '../../../worker/idb-store.js';
 import type { ProfileStore } from '../../../worker/types.js';
 import { CONNECTION_LOST_MESSAGE, FaultyIDBFactory } from '../../support/faulty-idb.js';
@@ -121,14 +123,15 @@ describe('operations', () => {
     const factory = new FaultyIDBFactory();
     const store = await openOn(factory);
     await store.putEvents([event('a', 1)]);
-    factory.faults.abortAfterPuts = 50;
-    const batch = Array.from({ length: 200 }, (_, i) => event(`b${i}`, 10 + i));
+    // The batch spans four chunk records (one put each); the transaction dies after the second.
+    factory.faults.abortAfterPuts = 2;
+    const batch = Array.from({ length: 4 * CHUNK_EVENTS }, (_, i) => event(`b${i}`, 10 + i));
     expect(await codeOf(store.putEvents(batch))).toBe('storage_aborted');
     expect(store.status.reason).toBe('storage_aborted');
     expect(await store.countEvents()).toBe(1);
     factory.faults.abortAfterPuts = undefined;
     await store.putEvents(batch);
-    expect(await store.countEvents()).toBe(201);
+    expect(await store.countEvents()).toBe(4 * CHUNK_EVENTS + 1);
   });
 
   it('"Connection to Indexed Database server lost" → storage_connection_lost, then reopens on the next call', async () => {
@@ -199,7 +202,7 @@ describe('operations', () => {
   it('erase() blocked by an old connection → storage_blocked within the deadline', async () => {
     const factory = new FaultyIDBFactory();
     const store = await openOn(factory, QUICK);
-    const release = await factory.holdOldConnection('insitu', 2);
+    const release = await factory.holdOldConnection('insitu', SCHEMA_VERSION);
     expect(await codeOf(store.erase())).toBe('storage_blocked');
     release();
   });
