@@ -79,6 +79,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
           ...(config.report ? { report: config.report } : {}),
           ...(rules !== undefined ? { rules } : {}),
           ...(config.diversity !== undefined ? { diversity: config.diversity } : {}),
+          ...(config.holdoutFraction !== undefined ? { holdoutFraction: config.holdoutFraction } : {}),
         });
         engine = created;
         await created.ready;
