@@ -113,7 +113,7 @@ export interface EngineOptions {
   collectorUrl?: string;
   /** Stable fraction of devices in the holdout arm (default 0.05). */
   holdoutFraction?: number;
-  /** Forgetting half-life of the learned model, in days (default 30): taste this old counts half. */
+  /** Forgetting half-life of the learned model, in days (default 90): taste this old counts half. */
   halfLifeDays?: number;
   /** Reporting settings: declared placements, period, epsilon (worker/report/index.ts). */
   report?: ReporterConfig;
