@@ -11,13 +11,9 @@
  * only positives (views).
  *
  * Online updates: sparse features (tags, text, item ids, context crosses) take an SGD step; the
- * dense block takes a second-order step (online Laplace/Newton: precision P += p(1−p)·x·xᵀ,
- * w += P⁻¹·x·(y − p)), so a device learns from a few dozen explicit rewards instead of a few
- * hundred. The dense block is the embedding (when it is small), the bias, and two trust weights on the
- * shipped priors: the score adds (1 + t_pop)·popularity + (1 + t_nb)·neighbours, and the explicit
- * outcomes of showings (a reward, a click on a shown item, a showing ignored) teach t, so a person
- * whose clicks do not follow the crowd's co-occurrences stops being pulled toward them. Implicit
- * events (views outside any showing) leave t alone: they only ever say "yes".
+ * dense embedding block, when it is small, takes a second-order step (online Laplace/Newton:
+ * precision P += p(1−p)·x·xᵀ, w += P⁻¹·x·(y − p)), so a device learns a taste direction in
+ * embedding space from a few dozen explicit rewards instead of a few hundred.
  */
 import { solveSymmetric } from './cholesky.js';
 import { contextCross, type ContextFeature, type FeatureSpace } from './features.js';
@@ -32,10 +28,10 @@ export const L2_PENALTY = 0.01;
  * Default forgetting half-life, in days: weights decay toward zero (the bias toward its prior,
  * the embedding precision toward its prior) with it, and the refit weighs examples by age with it.
  * Taste a season old counts half; after an absence the model is less sure and explores more.
- * (Online simulator, one decision a day, 20 devices, before the trust weights: stationary regret
- * 17 never forgetting, 28 at 90 days; regret after an abrupt drift 14.9 never forgetting, 14.4
- * at 90 days, 17.9 at 30 days: the second-order learner re-learns fast enough that a short
- * half-life buys no faster recovery, while it costs a stream of one event a day its memory.)
+ * (Online simulator, one decision a day, 20 devices: stationary regret 17 never forgetting, 28 at
+ * 90 days; regret after an abrupt drift 14.9 never forgetting, 14.4 at 90 days, 17.9 at 30 days:
+ * the second-order learner re-learns fast enough that a short half-life buys no faster recovery,
+ * while it costs a stream of one event a day its memory.)
  */
 export const DEFAULT_HALF_LIFE_DAYS = 90;
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -53,23 +49,6 @@ export const SECOND_ORDER_MAX_DIM = 32;
 /** Prior precision of the embedding weights: one pseudo-observation per dimension (ridge λ = 1). */
 export const EMBEDDING_PRIOR_PRECISION = 1;
 /**
- * Prior precision of the trust weights. The prior parts are logits of up to a few units, so at 1
- * a single showing could halve or double the trust; at 20 it takes a few dozen outcomes.
- */
-export const TRUST_PRIOR_PRECISION = 20;
-/** Trust multipliers (1 + t) stay within [0, 2]: priors may be ignored or doubled, never inverted. */
-export const MAX_TRUST = 1;
-/** Dense trust weights: popularity, neighbours. */
-export const TRUST_DIMS = 2;
-/**
- * The dense block's dimensions after the embedding: the trust weights, then the bias. An explicit
- * outcome moves the bias by the Newton step too, so "this person clicks less than most" lands in
- * the bias and the trust weights only learn how the priors rank.
- */
-export const DENSE_EXTRA = TRUST_DIMS + 1;
-/** Prior precision of the bias in the dense block: weak, the base rate is learned from outcomes. */
-const BIAS_PRIOR_PRECISION = 1;
-/**
  * Floor of the curvature p(1−p) in the precision update: at click rates of a few percent the
  * curvature is tiny and P would stay near its prior, making every step as large as the first.
  */
@@ -83,12 +62,6 @@ export interface TrainingExample {
   seq: number;
   /** When it was seen: its age, for the recency weight, is measured in time. */
   ts: number;
-}
-
-/** The two parts of a score that come from the shipped priors, in logits (scorer.ts). */
-export interface PriorParts {
-  popularity: number;
-  neighbours: number;
 }
 
 export function sigmoid(z: number): number {
@@ -106,12 +79,8 @@ export class ContentModel {
   /** 1 for features that are muted: they neither score nor learn. */
   mask: Uint8Array;
   background: Float32Array;
-  /** Trust weights on the priors' parts (popularity, neighbours): the score uses (1 + t)·part. */
-  trust = new Float64Array(TRUST_DIMS);
-  /** Posterior precision of the dense block [embedding dims (when second-order) | trust], row-major. */
+  /** Posterior precision of the embedding block (dim × dim, row-major); empty when SGD learns it. */
   precision: Float64Array;
-  /** Embedding dimensions learned second-order (0 when the embedding is absent or too wide). */
-  readonly denseEmbedding: number;
   /** Learning events seen, decayed with the half-life: how much this device's model knows. */
   evidence = 0;
   /** The time forgetting was last applied up to. */
@@ -121,13 +90,12 @@ export class ContentModel {
     this.weights = new Float32Array(space.dim);
     this.mask = new Uint8Array(space.dim);
     this.background = background;
-    this.denseEmbedding = space.embeddingDim <= SECOND_ORDER_MAX_DIM ? space.embeddingDim : 0;
-    this.precision = priorPrecision(this.denseEmbedding);
+    const d = space.embeddingDim;
+    this.precision = d > 0 && d <= SECOND_ORDER_MAX_DIM ? priorPrecision(d) : new Float64Array(0);
   }
 
-  /** The priors' parts as the score uses them: each scaled by its learned trust. */
-  trusted(prior: PriorParts): number {
-    return (1 + this.trust[0]!) * prior.popularity + (1 + this.trust[1]!) * prior.neighbours;
+  get secondOrder(): boolean {
+    return this.precision.length > 0;
   }
 
   /** bias + w·x_i over unmuted features: the typed-array half of "scorer == tfjs". */
@@ -157,16 +125,12 @@ export class ContentModel {
     return z;
   }
 
-  /**
-   * One learning event at time `ts`: forget up to then, then a step on the example (and its
-   * contrast). `prior` is given for the explicit outcome of a showing: the prediction then is the
-   * whole score's, and the trust in the priors learns too.
-   */
-  learn(item: number, label: 0 | 1, weight: number, ts: number, context: readonly ContextFeature[] = [], prior?: PriorParts): void {
+  /** One learning event at time `ts`: forget up to then, then a step on the example (and its contrast). */
+  learn(item: number, label: 0 | 1, weight: number, ts: number, context: readonly ContextFeature[] = []): void {
     this.forget(ts);
     this.evidence += weight;
-    const p = sigmoid(this.logit(item) + this.contextLogit(item, context) + (prior ? this.trusted(prior) : 0));
-    this.step(item, p, label, weight, prior);
+    const p = sigmoid(this.logit(item) + this.contextLogit(item, context));
+    this.step(item, p, label, weight);
     // The crosses learn from this outcome in this context (no contrast: the average item was not shown in it).
     const crossStep = LEARNING_RATE * weight * (p - label);
     this.eachCross(item, context, (f, value) => this.nudge(f, crossStep * value));
@@ -184,9 +148,13 @@ export class ContentModel {
     for (let f = 0; f < w.length; f++) if (w[f] !== 0) w[f]! *= decay;
     this.bias = BASE_LOGIT + (this.bias - BASE_LOGIT) * decay;
     this.evidence *= decay;
-    for (let k = 0; k < TRUST_DIMS; k++) this.trust[k]! *= decay;
-    const prior = priorPrecision(this.denseEmbedding);
-    for (let k = 0; k < prior.length; k++) this.precision[k] = prior[k]! + (this.precision[k]! - prior[k]!) * decay;
+    const d = this.space.embeddingDim;
+    for (let r = 0; r < d && this.secondOrder; r++) {
+      for (let c = 0; c < d; c++) {
+        const prior = r === c ? EMBEDDING_PRIOR_PRECISION : 0;
+        this.precision[r * d + c] = prior + (this.precision[r * d + c]! - prior) * decay;
+      }
+    }
   }
 
   reset(): void {
@@ -194,36 +162,28 @@ export class ContentModel {
     this.bias = BASE_LOGIT;
     this.evidence = 0;
     this.forgottenAt = Number.NEGATIVE_INFINITY;
-    this.trust.fill(0);
-    this.precision = priorPrecision(this.denseEmbedding);
+    if (this.secondOrder) this.precision = priorPrecision(this.space.embeddingDim);
   }
 
   /**
    * A gradient step of weight `weight` toward `label` at prediction `p`, for catalog item `item`
-   * (or, with −1, the background item). The dense block (second-order embedding dims, and the
-   * trust weights when `prior` is given) takes the Newton step.
+   * (or, with −1, the background item). Embedding features take the second-order step.
    */
-  private step(item: number, p: number, label: 0 | 1, weight: number, prior?: PriorParts): void {
-    const { offsets, indices, values, embeddingOffset } = this.space;
+  private step(item: number, p: number, label: 0 | 1, weight: number): void {
+    const { offsets, indices, values, embeddingOffset, embeddingDim } = this.space;
     const amount = LEARNING_RATE * weight * (p - label);
-    const dense = new Float64Array(this.denseEmbedding + DENSE_EXTRA);
+    const dense = new Float64Array(this.secondOrder ? embeddingDim : 0);
     const visit = (f: number, value: number) => {
-      if (this.denseEmbedding > 0 && f >= embeddingOffset) dense[f - embeddingOffset] = this.mask[f] ? 0 : value;
+      if (this.secondOrder && f >= embeddingOffset) dense[f - embeddingOffset] = this.mask[f] ? 0 : value;
       else this.nudge(f, amount * value);
     };
     if (item >= 0) for (let k = offsets[item]!; k < offsets[item + 1]!; k++) visit(indices[k]!, values[k]!);
     else this.background.forEach((value, f) => value !== 0 && visit(f, value));
-    if (prior) {
-      dense[this.denseEmbedding] = prior.popularity;
-      dense[this.denseEmbedding + 1] = prior.neighbours;
-      dense[this.denseEmbedding + TRUST_DIMS] = 1;
-    } else {
-      this.bias -= amount;
-    }
-    this.newtonStep(dense, weight * (label - p), weight * Math.max(MIN_CURVATURE, p * (1 - p)));
+    this.bias -= amount;
+    if (this.secondOrder) this.newtonStep(dense, weight * (label - p), weight * Math.max(MIN_CURVATURE, p * (1 - p)));
   }
 
-  /** P += c·x·xᵀ, then w += P⁻¹·x·g over the dense block [embedding | trust | bias]. */
+  /** P += c·x·xᵀ, then w += P⁻¹·x·g over the embedding block. */
   private newtonStep(x: Float64Array, g: number, curvature: number): void {
     const d = x.length;
     const P = this.precision;
@@ -236,12 +196,10 @@ export class ContentModel {
     if (!any) return;
     const delta = solveSymmetric(P, x, d);
     const offset = this.space.embeddingOffset;
-    for (let r = 0; r < this.denseEmbedding; r++) {
+    for (let r = 0; r < d; r++) {
       if (this.mask[offset + r]) continue;
       this.weights[offset + r] = clip(this.weights[offset + r]! + g * delta[r]!);
     }
-    for (let k = 0; k < TRUST_DIMS; k++) this.trust[k] = Math.max(-MAX_TRUST, Math.min(MAX_TRUST, this.trust[k]! + g * delta[this.denseEmbedding + k]!));
-    this.bias += g * delta[this.denseEmbedding + TRUST_DIMS]!;
   }
 
   /** Visit every context cross of item `item`: (context feature × tag or embedding dimension) → hashed bucket. */
@@ -264,10 +222,8 @@ function clip(w: number): number {
   return Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, w));
 }
 
-/** The dense block's prior precision: on the `embedding` dims, the trust weights, then the bias. */
-function priorPrecision(embedding: number): Float64Array {
-  const d = embedding + DENSE_EXTRA;
+function priorPrecision(d: number): Float64Array {
   const P = new Float64Array(d * d);
-  for (let r = 0; r < d; r++) P[r * d + r] = r < embedding ? EMBEDDING_PRIOR_PRECISION : r < embedding + TRUST_DIMS ? TRUST_PRIOR_PRECISION : BIAS_PRIOR_PRECISION;
+  for (let r = 0; r < d; r++) P[r * d + r] = EMBEDDING_PRIOR_PRECISION;
   return P;
 }

@@ -7,7 +7,7 @@
 import type { DecisionRecord, InsituEvent } from '../types.js';
 import type { FrequencyCaps } from './caps.js';
 import type { CatalogIndex } from './catalog.js';
-import { MAX_TRAINING_EXAMPLES, type ContentModel, type PriorParts, type TrainingExample } from './content-model.js';
+import { MAX_TRAINING_EXAMPLES, type ContentModel, type TrainingExample } from './content-model.js';
 import type { ContextFeature, FeatureSpace } from './features.js';
 import type { EngagementProfile } from './profile.js';
 import { MAX_PENDING_IMPRESSIONS, MAX_RECENT_POSITIVES } from './state.js';
@@ -40,8 +40,6 @@ export interface LearnerParts {
   profile: EngagementProfile;
   caps: FrequencyCaps;
   learnable: (item: number) => boolean;
-  /** The priors' parts of an item's score now (what an explicit outcome teaches the trust in). */
-  priorParts: (item: number) => PriorParts;
 }
 
 export class Learner {
@@ -99,21 +97,14 @@ export class Learner {
     if (value > 0) {
       this.parts.caps.clear(record.itemId, record.placement);
       // The click event itself may already have taught this; learn it once.
-      if ((this.positives.get(record.itemId) ?? Number.NEGATIVE_INFINITY) < record.ts) this.positive(item, record.itemId, 1, now, context, true);
+      if ((this.positives.get(record.itemId) ?? Number.NEGATIVE_INFINITY) < record.ts) this.positive(item, record.itemId, 1, now, context);
     } else if (wasPending) {
       this.negative(item, now, context);
     }
   }
 
-  /**
-   * A positive event. It is the explicit outcome of a showing when it answers a decision
-   * (`shown`) or an item still waiting for its click: then it learns in the showing's context and
-   * teaches the trust in the priors.
-   */
-  positive(item: number, itemId: string, weight: number, ts: number, context: ContextFeature[] = [], shown = false): void {
-    const showing = this.pending.find((p) => p.item === item);
-    const explicit = shown || showing !== undefined;
-    this.parts.model.learn(item, 1, weight, ts, showing && !shown ? showing.context : context, explicit ? this.parts.priorParts(item) : undefined);
+  positive(item: number, itemId: string, weight: number, ts: number, context: ContextFeature[] = []): void {
+    this.parts.model.learn(item, 1, weight, ts, context);
     this.remember({ item, label: 1, weight, seq: this.seq, ts });
     this.parts.profile.engage(item, weight);
     this.pending = this.pending.filter((p) => p.item !== item);
@@ -123,9 +114,8 @@ export class Learner {
     this.parts.caps.clear(itemId);
   }
 
-  /** A showing ignored: always an explicit outcome. */
   negative(item: number, ts: number, context: ContextFeature[] = []): void {
-    this.parts.model.learn(item, 0, NEGATIVE_WEIGHT, ts, context, this.parts.priorParts(item));
+    this.parts.model.learn(item, 0, NEGATIVE_WEIGHT, ts, context);
     this.remember({ item, label: 0, weight: NEGATIVE_WEIGHT, seq: this.seq, ts });
   }
 

@@ -15,7 +15,7 @@ import { contextFeatures, featureIndex, featureKey, type FeatureSpace } from './
 import { Learner } from './learner.js';
 import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
-import { defaultScore, priorParts, rankingScore, type ScoringState } from './scorer.js';
+import { defaultScore, rankingScore, type ScoringState } from './scorer.js';
 import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, type PendingImpression, type PersonalizerStateBody, type StoredDecision } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
@@ -60,7 +60,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       caps,
       itemMuted: new Uint8Array(catalog.items.length),
       learnable,
-      learner: new Learner({ catalog, space, model, profile, caps, learnable, priorParts: (item) => priorParts({ priors: priorIndex, profile }, item) }),
+      learner: new Learner({ catalog, space, model, profile, caps, learnable }),
       muted,
       decisions: new Map(),
     };
@@ -114,7 +114,6 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       muted: [...parts.muted],
       seq: learner.seq,
       precision: Array.from(model.precision),
-      trust: Array.from(model.trust),
       evidence: model.evidence,
       forgottenAt: Number.isFinite(model.forgottenAt) ? model.forgottenAt : null,
     };
@@ -151,10 +150,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
     parts.decisions = new Map(body.decisions.map((d) => [d.record.decisionId, d]));
     parts.muted = new Set(body.muted);
     // A catalog whose embedding width changed starts its embedding precision from the prior.
-    if (body.precision.length === model.precision.length) {
-      model.precision.set(body.precision);
-      model.trust.set(body.trust);
-    }
+    if (body.precision.length === model.precision.length) model.precision.set(body.precision);
     model.evidence = body.evidence;
     model.forgottenAt = body.forgottenAt ?? Number.NEGATIVE_INFINITY;
     applyMutes(parts);

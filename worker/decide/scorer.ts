@@ -2,13 +2,12 @@
  * The typed-array scorer: what `rank()` and `decide()` use, from state alone, with no tfjs.
  *
  *   personalized(i) = bias + w·x_i + c·(ctx ⊗ x_i)        content affinity, in this context (content-model.ts)
- *                   + (1 + t_pop) · POPULARITY_WEIGHT · pop(i)          catalog prior, log-scaled to [0, 1]
- *                   + (1 + t_nb) · NEIGHBOUR_WEIGHT · log(1 + nb(i)/NEIGHBOUR_SCALE)   neighbours of engaged items
+ *                   + POPULARITY_WEIGHT · pop(i)          catalog prior, log-scaled to [0, 1]
+ *                   + NEIGHBOUR_WEIGHT · log(1 + nb(i)/NEIGHBOUR_SCALE)   neighbours of engaged items
  *                   − MUTE_PENALTY if it carries a muted tag
  *   ranking(i)      = personalized(i) − SEEN_PENALTY if already engaged with
  *   default(i)      = BASE_LOGIT + POPULARITY_WEIGHT · pop(i) − MUTE_PENALTY if muted
  *
- * t are the model's learned trust in the two priors (0 until explicit outcomes say otherwise).
  * A new user has w = 0 and nb = 0, so personalized order starts as popularity order and moves
  * toward their own taste as evidence arrives. Scores are logits: σ(score) is the predicted click
  * probability the bandit explores around. A sensitive item without `sensitive` consent gets
@@ -18,7 +17,7 @@
  * `decide()` chooses among candidates the page offers, where showing an item the user liked
  * before can be right (and the bandit must be free to show what it learned gets clicked).
  */
-import { BASE_LOGIT, type ContentModel, type PriorParts } from './content-model.js';
+import { BASE_LOGIT, type ContentModel } from './content-model.js';
 import type { ContextFeature } from './features.js';
 import type { PriorIndex } from './priors.js';
 import type { EngagementProfile } from './profile.js';
@@ -66,9 +65,9 @@ export function neighbourPart(nb: number): number {
 /** The personalized score of catalog item `item` (-1: not in the catalog, scored by the bias alone) in `context`. */
 export function personalizedScore(state: ScoringState, item: number, context: readonly ContextFeature[] = []): number {
   if (item < 0) return state.model.bias;
-  let score: number;
-  if (state.learnable(item)) score = state.model.logit(item) + state.model.contextLogit(item, context) + state.model.trusted(priorParts(state, item));
-  else score = state.model.bias + POPULARITY_WEIGHT * state.priors.popularityScore[item]!;
+  let score = POPULARITY_WEIGHT * state.priors.popularityScore[item]!;
+  if (state.learnable(item)) score += state.model.logit(item) + state.model.contextLogit(item, context) + neighbourPart(state.profile.neighbourScore(item));
+  else score += state.model.bias;
   if (state.itemMuted[item]) score -= MUTE_PENALTY;
   return score;
 }
@@ -78,19 +77,13 @@ export function rankingScore(state: ScoringState, item: number, context: readonl
   return personalizedScore(state, item, context) - (item >= 0 && state.profile.seen[item] ? SEEN_PENALTY : 0);
 }
 
-/** The priors' parts of item `item`'s score before the learned trust: what the trust weights scale. */
-export function priorParts(state: Pick<ScoringState, 'priors' | 'profile'>, item: number): PriorParts {
-  return { popularity: POPULARITY_WEIGHT * state.priors.popularityScore[item]!, neighbours: neighbourPart(state.profile.neighbourScore(item)) };
-}
-
 export function scoreParts(state: ScoringState, item: number, context: readonly ContextFeature[] = []): ScoreParts {
   const learned = item >= 0 && state.learnable(item);
-  const prior = item >= 0 ? priorParts(state, item) : { popularity: 0, neighbours: 0 };
   return {
     content: item < 0 ? state.model.bias : learned ? state.model.logit(item) : state.model.bias,
     context: learned ? state.model.contextLogit(item, context) : 0,
-    popularity: learned ? (1 + state.model.trust[0]!) * prior.popularity : prior.popularity,
-    neighbours: learned ? (1 + state.model.trust[1]!) * prior.neighbours : 0,
+    popularity: item < 0 ? 0 : POPULARITY_WEIGHT * state.priors.popularityScore[item]!,
+    neighbours: learned ? neighbourPart(state.profile.neighbourScore(item)) : 0,
     penalty: item < 0 ? 0 : state.itemMuted[item] ? MUTE_PENALTY : 0,
     learned,
   };

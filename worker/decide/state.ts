@@ -9,7 +9,7 @@ import { InsituError } from '../errors.js';
 import type { DecisionRecord } from '../types.js';
 import { MAX_CAP_ENTRIES, type CapEntry } from './caps.js';
 import { MAX_ID_LENGTH } from './catalog.js';
-import { DENSE_EXTRA, MAX_TRAINING_EXAMPLES, MAX_TRUST, SECOND_ORDER_MAX_DIM, TRUST_DIMS } from './content-model.js';
+import { MAX_TRAINING_EXAMPLES, SECOND_ORDER_MAX_DIM } from './content-model.js';
 import { MAX_CONTEXT_KEYS } from './features.js';
 import { hashString } from './hash.js';
 import { MAX_PROFILE_ITEMS, MAX_SEEN_ITEMS } from './profile.js';
@@ -62,10 +62,8 @@ export interface PersonalizerStateBody {
   decisions: StoredDecision[];
   muted: string[];
   seq: number;
-  /** The dense block's precision matrix [embedding | trust | bias], row-major. */
+  /** The embedding block's precision matrix, row-major (empty when SGD learns it). */
   precision: number[];
-  /** Learned trust in the priors' parts (popularity, neighbours). */
-  trust: number[];
   /** Learning events seen, decayed with the half-life. */
   evidence: number;
   /** The time forgetting was applied up to (null before the first learning event). */
@@ -170,11 +168,8 @@ export function parseState(state: unknown): PersonalizerStateBody {
     throw new StateError('malformed counters');
   }
   if (b.forgottenAt !== null && !isFiniteNumber(b.forgottenAt)) throw new StateError('malformed forgetting time');
-  const dense = SECOND_ORDER_MAX_DIM + DENSE_EXTRA;
-  const precision = boundedArray(b.precision, dense * dense, 'precision');
-  if (!precision.every((v) => weight(v)) || !Number.isInteger(Math.sqrt(precision.length))) throw new StateError('malformed dense precision');
-  const trust = boundedArray(b.trust, TRUST_DIMS, 'trust');
-  if (trust.length !== TRUST_DIMS || !trust.every((v) => isFiniteNumber(v) && Math.abs(v) <= MAX_TRUST)) throw new StateError('malformed trust');
+  const precision = boundedArray(b.precision, SECOND_ORDER_MAX_DIM * SECOND_ORDER_MAX_DIM, 'precision');
+  if (!precision.every((v) => weight(v)) || !Number.isInteger(Math.sqrt(precision.length))) throw new StateError('malformed embedding precision');
   const nonNegative = (v: unknown) => isFiniteNumber(v) && v >= 0;
   for (const entry of boundedArray(b.profile, MAX_PROFILE_ITEMS, 'profile')) tuple(entry, [isId, nonNegative], 'profile');
   if (!boundedArray(b.seen, MAX_SEEN_ITEMS, 'seen').every(isId)) throw new StateError('malformed seen items');
