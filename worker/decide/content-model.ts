@@ -53,6 +53,12 @@ export const EMBEDDING_PRIOR_PRECISION = 1;
  * curvature is tiny and P would stay near its prior, making every step as large as the first.
  */
 const MIN_CURVATURE = 0.01;
+/**
+ * Forgetting is applied once the decay due reaches this fraction (about 10 minutes at a 90-day
+ * half-life): each application touches every weight, and a burst of events a second apart would
+ * otherwise pay that per event. Decay factors multiply, so the total forgotten is the same.
+ */
+const MIN_DECAY_STEP = 5e-5;
 
 export interface TrainingExample {
   item: number;
@@ -120,9 +126,18 @@ export class ContentModel {
   backgroundLogit(): number {
     let z = this.bias;
     const w = this.weights;
-    const x = this.background;
-    for (let f = 0; f < w.length; f++) if (x[f] !== 0 && !this.mask[f]) z += w[f]! * x[f]!;
+    this.eachBackground((f, value) => {
+      if (!this.mask[f]) z += w[f]! * value;
+    });
     return z;
+  }
+
+  /** The background item's non-zero features (it has none among the context crosses). */
+  private eachBackground(visit: (feature: number, value: number) => void): void {
+    const x = this.background;
+    const { contextOffset, embeddingOffset } = this.space;
+    for (let f = 0; f < contextOffset; f++) if (x[f] !== 0) visit(f, x[f]!);
+    for (let f = embeddingOffset; f < x.length; f++) if (x[f] !== 0) visit(f, x[f]!);
   }
 
   /** One learning event at time `ts`: forget up to then, then a step on the example (and its contrast). */
@@ -137,11 +152,16 @@ export class ContentModel {
     if (label === 1 && BACKGROUND_WEIGHT > 0) this.step(-1, sigmoid(this.backgroundLogit()), 0, weight * BACKGROUND_WEIGHT);
   }
 
-  /** Decay weights toward zero, the bias and the embedding precision toward their priors, and the evidence, up to `now`. */
-  forget(now: number): void {
+  /**
+   * Decay weights toward zero, the bias and the embedding precision toward their priors, and the
+   * evidence, up to `now`. Learning defers steps smaller than MIN_DECAY_STEP; scoring (`exact`)
+   * brings the model to `now` exactly.
+   */
+  forget(now: number, exact = false): void {
     if (!(now > this.forgottenAt)) return;
     const first = this.forgottenAt === Number.NEGATIVE_INFINITY;
     const decay = first ? 1 : recencyWeight(now - this.forgottenAt, this.halfLifeMs);
+    if (!first && !exact && decay > 1 - MIN_DECAY_STEP) return;
     this.forgottenAt = now;
     if (decay === 1) return;
     const w = this.weights;
@@ -178,7 +198,7 @@ export class ContentModel {
       else this.nudge(f, amount * value);
     };
     if (item >= 0) for (let k = offsets[item]!; k < offsets[item + 1]!; k++) visit(indices[k]!, values[k]!);
-    else this.background.forEach((value, f) => value !== 0 && visit(f, value));
+    else this.eachBackground(visit);
     this.bias -= amount;
     if (this.secondOrder) this.newtonStep(dense, weight * (label - p), weight * Math.max(MIN_CURVATURE, p * (1 - p)));
   }
