@@ -85,6 +85,8 @@ export class ContentModel {
   /** 1 for features that are muted: they neither score nor learn. */
   mask: Uint8Array;
   background: Float32Array;
+  /** The background item's non-zero features: the contrast step and its logit visit only these. */
+  private readonly backgroundFeatures: Int32Array;
   /** Posterior precision of the embedding block (dim × dim, row-major); empty when SGD learns it. */
   precision: Float64Array;
   /** Learning events seen, decayed with the half-life: how much this device's model knows. */
@@ -96,6 +98,9 @@ export class ContentModel {
     this.weights = new Float32Array(space.dim);
     this.mask = new Uint8Array(space.dim);
     this.background = background;
+    const features: number[] = [];
+    background.forEach((value, f) => value !== 0 && features.push(f));
+    this.backgroundFeatures = Int32Array.from(features);
     const d = space.embeddingDim;
     this.precision = d > 0 && d <= SECOND_ORDER_MAX_DIM ? priorPrecision(d) : new Float64Array(0);
   }
@@ -126,18 +131,9 @@ export class ContentModel {
   backgroundLogit(): number {
     let z = this.bias;
     const w = this.weights;
-    this.eachBackground((f, value) => {
-      if (!this.mask[f]) z += w[f]! * value;
-    });
-    return z;
-  }
-
-  /** The background item's non-zero features (it has none among the context crosses). */
-  private eachBackground(visit: (feature: number, value: number) => void): void {
     const x = this.background;
-    const { contextOffset, embeddingOffset } = this.space;
-    for (let f = 0; f < contextOffset; f++) if (x[f] !== 0) visit(f, x[f]!);
-    for (let f = embeddingOffset; f < x.length; f++) if (x[f] !== 0) visit(f, x[f]!);
+    for (const f of this.backgroundFeatures) if (!this.mask[f]) z += w[f]! * x[f]!;
+    return z;
   }
 
   /** One learning event at time `ts`: forget up to then, then a step on the example (and its contrast). */
@@ -198,7 +194,7 @@ export class ContentModel {
       else this.nudge(f, amount * value);
     };
     if (item >= 0) for (let k = offsets[item]!; k < offsets[item + 1]!; k++) visit(indices[k]!, values[k]!);
-    else this.eachBackground(visit);
+    else for (const f of this.backgroundFeatures) visit(f, this.background[f]!);
     this.bias -= amount;
     if (this.secondOrder) this.newtonStep(dense, weight * (label - p), weight * Math.max(MIN_CURVATURE, p * (1 - p)));
   }
