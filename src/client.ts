@@ -115,6 +115,7 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     if (typeof options.rules === 'string') config.rulesUrl = new URL(options.rules, hasWindow ? location.href : undefined).href;
     else if (options.rules) config.rules = options.rules;
     if (options.diversity !== undefined) config.diversity = options.diversity;
+    if (options.holdoutFraction !== undefined) config.holdoutFraction = options.holdoutFraction;
     if (options.collectorUrl) config.collectorUrl = new URL(options.collectorUrl, hasWindow ? location.href : undefined).href;
     return config;
   }

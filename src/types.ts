@@ -44,6 +44,11 @@ export interface InsituOptions {
   rules?: object | string;
   /** Weight of diversity for shelves (`rank` with k > 1), 0..1. Default 0. */
   diversity?: number;
+  /**
+   * Share of devices in the non-personalized holdout arm (0..1), bucketed by a stable device id.
+   * Default 0.05; 0 personalizes every device (a site that measures lift elsewhere, or a test).
+   */
+  holdoutFraction?: number;
   /** The worker script (same origin). Default: `insitu-worker.js` beside the SDK file. */
   workerUrl?: string | URL;
   /** Default deadline for `decide()`, in ms. Default 100. */

@@ -35,6 +35,8 @@ export interface PersonalizerOptions {
   consent: () => ConsentState;
   /** This device is in the holdout arm: decide() uses the non-personalized default policy. */
   inHoldout: boolean;
+  /** Forgetting half-life of the learned model, in days (default DEFAULT_HALF_LIFE_DAYS). */
+  halfLifeDays?: number;
 }
 
 export interface Explanation {
@@ -112,6 +114,8 @@ export interface EngineOptions {
   collectorUrl?: string;
   /** Stable fraction of devices in the holdout arm (default 0.05). */
   holdoutFraction?: number;
+  /** Forgetting half-life of the learned model, in days (default 90): taste this old counts half. */
+  halfLifeDays?: number;
   /** Reporting settings: declared placements, period, epsilon (worker/report/index.ts). */
   report?: ReporterConfig;
   /**

@@ -114,6 +114,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       clock,
       consent: () => consent,
       inHoldout: parts.isInHoldout(deviceId, holdoutFraction),
+      ...(options.halfLifeDays !== undefined ? { halfLifeDays: options.halfLifeDays } : {}),
     });
   // The personalizer checks the catalog item by item (invalid_catalog) before the other parts read it.
   let personalizer = makePersonalizer();

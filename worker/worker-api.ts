@@ -20,6 +20,7 @@ export interface WorkerInitConfig {
   rules?: unknown;
   rulesUrl?: string;
   diversity?: number;
+  holdoutFraction?: number;
   seed?: number;
 }
 

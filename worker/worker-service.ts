@@ -136,6 +136,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
           ...(config.report ? { report: config.report } : {}),
           ...(rules !== undefined ? { rules } : {}),
           ...(config.diversity !== undefined ? { diversity: config.diversity } : {}),
+          ...(config.holdoutFraction !== undefined ? { holdoutFraction: config.holdoutFraction } : {}),
         }, { ...LAZY_PARTS, ...(ruleBook ? { rules: ruleBook } : {}) });
         opening = undefined;
         engine = created;

@@ -16,7 +16,8 @@ const CANDIDATES = ['foundation', 'hyperion', 'emma', 'persuasion', 'outlander',
 const SCIENCE_FICTION = new Set(['foundation', 'hyperion']);
 
 async function openApp(page?: Page): Promise<Page> {
-  const target = await open('/pages/app.html?personalization=granted', page);
+  // No holdout arm: a device in it would get the non-personalized default and learning could not show.
+  const target = await open('/pages/app.html?personalization=granted&holdout=0', page);
   await target.waitForFunction(() => (window as unknown as WindowWithInsitu).insituLoaded);
   await target.evaluate(() => (window as unknown as WindowWithInsitu).insituLoaded);
   return target;
@@ -42,6 +43,7 @@ describe('decisions learn in the worker', () => {
     const page = await openApp();
     const before = await scienceFictionLead(page);
     expect(before.worker).toBe('running');
+    expect(before.policy).toBe('personalized');
 
     await page.evaluate(async () => {
       const { insitu } = window as unknown as WindowWithInsitu;
@@ -52,12 +54,13 @@ describe('decisions learn in the worker', () => {
       await insitu.flush();
     });
     const after = await scienceFictionLead(page);
-    if (before.policy !== 'holdout') expect(after.lead).toBeGreaterThan(before.lead);
+    expect(after.lead).toBeGreaterThan(before.lead);
 
     await page.reload();
     await openApp(page);
     const reloaded = await scienceFictionLead(page);
-    if (before.policy !== 'holdout') expect(reloaded.lead).toBeGreaterThan(before.lead);
+    expect(reloaded.policy).toBe('personalized');
+    expect(reloaded.lead).toBeGreaterThan(before.lead);
     expect(server.requests.filter((r) => !r.url.startsWith('/dist/') && !r.url.startsWith('/pages/') && r.url !== '/favicon.ico')).toEqual([]);
   });
 });

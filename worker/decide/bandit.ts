@@ -5,7 +5,7 @@
  * SquareCB (Foster & Rakhlin 2020, "Beyond UCB"): with predicted rewards ŷ over K eligible
  * candidates and b = argmax ŷ, every other candidate a gets p_a = 1 / (K + γ·(ŷ_b − ŷ_a)) and b
  * gets the rest. Close runners-up are tried often, clearly worse ones rarely, and the share of
- * exploration shrinks as γ grows with experience.
+ * exploration shrinks as γ grows with the evidence the device's model has.
  */
 
 /**
@@ -15,20 +15,13 @@
  */
 export const SQUARECB_GAMMA_SCALE = 500;
 /**
- * γ grows as √(1 + n), n the decisions made, counted with this half-life: exploration keeps
- * shrinking with experience but never stops, which is how the policy notices drifting taste.
+ * γ = SQUARECB_GAMMA_SCALE·√(1 + n), n the model's evidence: the learning events it has seen
+ * (rewards, clicks, ignored showings), decayed with the model's forgetting half-life in time.
+ * Exploration shrinks as evidence accumulates and grows back as it is forgotten (after an
+ * absence, or when taste may have moved), but never stops.
  */
-export const EXPERIENCE_HALF_LIFE = 500;
-
-const EXPERIENCE_DECAY = Math.pow(2, -1 / EXPERIENCE_HALF_LIFE);
-
-/** The decayed decision count after one more decision. */
-export function nextExperience(experience: number): number {
-  return experience * EXPERIENCE_DECAY + 1;
-}
-
-export function explorationStrength(experience: number): number {
-  return SQUARECB_GAMMA_SCALE * Math.sqrt(1 + experience);
+export function explorationStrength(evidence: number): number {
+  return SQUARECB_GAMMA_SCALE * Math.sqrt(1 + evidence);
 }
 
 export interface PolicyResult {

@@ -5,9 +5,10 @@
 import { InsituError } from '../errors.js';
 import { randomId } from '../seeded-random.js';
 import type { ConsentValue, DecideRequest, DecisionRecord, RandomSource } from '../types.js';
-import { explorationStrength, nextExperience, popularityPolicy, sampleIndex, squareCbPolicy } from './bandit.js';
+import { explorationStrength, popularityPolicy, sampleIndex, squareCbPolicy } from './bandit.js';
 import { itemLabel } from './catalog.js';
 import { sigmoid } from './content-model.js';
+import { contextFeatures, type ContextFeature } from './features.js';
 import type { Parts } from './personalizer.js';
 import { describeReasons, scoreDrivers, type Driver } from './reasons.js';
 import { defaultScore, personalizedScore } from './scorer.js';
@@ -20,13 +21,15 @@ export interface DecisionContext {
   consentSensitive: ConsentValue;
 }
 
-export function chooseItem(parts: Parts, request: DecideRequest, context: DecisionContext): { record: DecisionRecord; drivers: Driver[] } {
+export function chooseItem(parts: Parts, request: DecideRequest, context: DecisionContext): { record: DecisionRecord; drivers: Driver[]; features: ContextFeature[] } {
   const { candidates, placement } = request;
   if (candidates.length === 0) throw new InsituError('no_candidates', 'decide() needs at least one candidate');
   if (candidates.length > MAX_DECIDE_CANDIDATES) throw new InsituError('invalid_argument', `at most ${MAX_DECIDE_CANDIDATES} candidates`);
   if (new Set(candidates).size !== candidates.length) throw new InsituError('invalid_argument', 'candidates must not repeat');
   const { now, random } = context;
+  const features = contextFeatures(request.context);
   parts.learner.settle(now);
+  parts.model.forget(now, true);
 
   const count = candidates.length;
   const index = new Int32Array(count);
@@ -51,11 +54,10 @@ export function chooseItem(parts: Parts, request: DecideRequest, context: Decisi
   } else {
     const predicted = new Float64Array(count);
     for (let a = 0; a < count; a++) {
-      scores[a] = personalizedScore(parts, index[a]!);
+      scores[a] = personalizedScore(parts, index[a]!, features);
       predicted[a] = sigmoid(scores[a]!);
     }
-    policyResult = squareCbPolicy(predicted, eligible, explorationStrength(parts.experience));
-    parts.experience = nextExperience(parts.experience);
+    policyResult = squareCbPolicy(predicted, eligible, explorationStrength(parts.model.evidence));
   }
   const { probabilities, greedy } = policyResult;
   const decisionId = randomId(random, 'dec-');
@@ -64,7 +66,7 @@ export function chooseItem(parts: Parts, request: DecideRequest, context: Decisi
   const item = index[chosen]!;
   const exploring = !context.inHoldout && scores[chosen]! < scores[greedy]!;
 
-  const drivers = context.inHoldout ? scoreDrivers(parts, parts.space, parts.catalog.items, item).filter((d) => d.kind === 'popularity') : scoreDrivers(parts, parts.space, parts.catalog.items, item);
+  const drivers = context.inHoldout ? scoreDrivers(parts, parts.space, parts.catalog.items, item).filter((d) => d.kind === 'popularity') : scoreDrivers(parts, parts.space, parts.catalog.items, item, features);
   const withheld = item >= 0 && parts.catalog.sensitive[item] && context.consentSensitive !== 'granted' && !context.inHoldout;
   const reasons = describeReasons({
     policy: context.inHoldout ? 'holdout' : 'personalized',
@@ -77,7 +79,7 @@ export function chooseItem(parts: Parts, request: DecideRequest, context: Decisi
   });
 
   parts.caps.record(placement, itemId, now);
-  if (item >= 0 && parts.learnable(item)) parts.learner.addPending(item, itemId, placement, now, decisionId);
+  if (item >= 0 && parts.learnable(item)) parts.learner.addPending(item, itemId, placement, now, decisionId, features);
   const record: DecisionRecord = {
     decisionId,
     placement,
@@ -91,5 +93,5 @@ export function chooseItem(parts: Parts, request: DecideRequest, context: Decisi
     scores: Array.from(scores),
     probabilities: Array.from(probabilities),
   };
-  return { record, drivers };
+  return { record, drivers, features };
 }

@@ -8,7 +8,7 @@ import type { DecisionRecord, InsituEvent } from '../types.js';
 import type { FrequencyCaps } from './caps.js';
 import type { CatalogIndex } from './catalog.js';
 import { MAX_TRAINING_EXAMPLES, type ContentModel, type TrainingExample } from './content-model.js';
-import type { FeatureSpace } from './features.js';
+import type { ContextFeature, FeatureSpace } from './features.js';
 import type { EngagementProfile } from './profile.js';
 import { MAX_PENDING_IMPRESSIONS, MAX_RECENT_POSITIVES } from './state.js';
 
@@ -29,6 +29,8 @@ export interface Pending {
   placement: string;
   ts: number;
   decisionId: string | null;
+  /** The decision's context, so an ignored showing teaches the context crosses too. */
+  context: ContextFeature[];
 }
 
 export interface LearnerParts {
@@ -60,7 +62,7 @@ export class Learner {
       const item = this.parts.catalog.indexOf.get(event.itemId);
       if (item === undefined || !this.parts.learnable(item)) continue;
       if (event.type === 'impression') {
-        this.addPending(item, event.itemId, event.placement ?? '', event.ts, event.decisionId ?? null);
+        this.addPending(item, event.itemId, event.placement ?? '', event.ts, event.decisionId ?? null, []);
         continue;
       }
       const weight = POSITIVE_WEIGHTS[event.type];
@@ -71,22 +73,22 @@ export class Learner {
   }
 
   /** A shown item waits for a click; the decision's own impression is not counted twice. */
-  addPending(item: number, itemId: string, placement: string, ts: number, decisionId: string | null): void {
+  addPending(item: number, itemId: string, placement: string, ts: number, decisionId: string | null, context: ContextFeature[]): void {
     if (this.pending.some((p) => (decisionId !== null && p.decisionId === decisionId) || (p.item === item && p.placement === placement && decisionId === null))) return;
-    this.pending.push({ item, itemId, placement, ts, decisionId });
+    this.pending.push({ item, itemId, placement, ts, decisionId, context });
     while (this.pending.length > MAX_PENDING_IMPRESSIONS) this.settleOne(0);
   }
 
   /** Impressions whose click window has passed become negatives. */
   settle(now: number): void {
     for (let p = 0; p < this.pending.length; ) {
-      if (now - this.pending[p]!.ts >= IMPRESSION_SETTLE_MS) this.settleOne(p);
+      if (now - this.pending[p]!.ts >= IMPRESSION_SETTLE_MS) this.settleOne(p, now);
       else p++;
     }
   }
 
-  /** Learning from reward(): the engine attributed a click (value > 0) or a miss to a decision. */
-  learnReward(record: DecisionRecord, value: number, now: number): void {
+  /** Learning from reward(): the engine attributed a click (value > 0) or a miss to a decision made in `context`. */
+  learnReward(record: DecisionRecord, value: number, now: number, context: ContextFeature[]): void {
     const at = this.pending.findIndex((p) => p.decisionId === record.decisionId);
     const wasPending = at >= 0;
     if (wasPending) this.pending.splice(at, 1);
@@ -95,15 +97,15 @@ export class Learner {
     if (value > 0) {
       this.parts.caps.clear(record.itemId, record.placement);
       // The click event itself may already have taught this; learn it once.
-      if ((this.positives.get(record.itemId) ?? Number.NEGATIVE_INFINITY) < record.ts) this.positive(item, record.itemId, 1, now);
+      if ((this.positives.get(record.itemId) ?? Number.NEGATIVE_INFINITY) < record.ts) this.positive(item, record.itemId, 1, now, context);
     } else if (wasPending) {
-      this.negative(item);
+      this.negative(item, now, context);
     }
   }
 
-  positive(item: number, itemId: string, weight: number, ts: number): void {
-    this.parts.model.learn(item, 1, weight);
-    this.remember({ item, label: 1, weight, seq: this.seq });
+  positive(item: number, itemId: string, weight: number, ts: number, context: ContextFeature[] = []): void {
+    this.parts.model.learn(item, 1, weight, ts, context);
+    this.remember({ item, label: 1, weight, seq: this.seq, ts });
     this.parts.profile.engage(item, weight);
     this.pending = this.pending.filter((p) => p.item !== item);
     this.positives.delete(itemId);
@@ -112,9 +114,9 @@ export class Learner {
     this.parts.caps.clear(itemId);
   }
 
-  negative(item: number): void {
-    this.parts.model.learn(item, 0, NEGATIVE_WEIGHT);
-    this.remember({ item, label: 0, weight: NEGATIVE_WEIGHT, seq: this.seq });
+  negative(item: number, ts: number, context: ContextFeature[] = []): void {
+    this.parts.model.learn(item, 0, NEGATIVE_WEIGHT, ts, context);
+    this.remember({ item, label: 0, weight: NEGATIVE_WEIGHT, seq: this.seq, ts });
   }
 
   /** The learned weight of each tag (unmuted, non-zero). */
@@ -127,9 +129,10 @@ export class Learner {
     return out;
   }
 
-  private settleOne(at: number): void {
+  /** Settle pending impression `at` as a negative, learned at `now` (or, when pushed out early, at its own time). */
+  private settleOne(at: number, now?: number): void {
     const [settled] = this.pending.splice(at, 1);
-    if (settled && this.parts.learnable(settled.item)) this.negative(settled.item);
+    if (settled && this.parts.learnable(settled.item)) this.negative(settled.item, now ?? settled.ts, settled.context);
   }
 
   private remember(example: TrainingExample): void {

@@ -9,17 +9,19 @@ import type { DecideRequest, Priors } from '../types.js';
 import { FrequencyCaps } from './caps.js';
 import { itemTags, MAX_ID_LENGTH, type CatalogIndex } from './catalog.js';
 import { checkedPriors, compileCatalog, compilePriors } from './compile.js';
-import { ContentModel } from './content-model.js';
+import { ContentModel, DAY_MS, DEFAULT_HALF_LIFE_DAYS } from './content-model.js';
 import { chooseItem } from './decision.js';
-import { featureIndex, featureKey, type FeatureSpace } from './features.js';
+import { contextFeatures, featureIndex, featureKey, type FeatureSpace } from './features.js';
 import { Learner } from './learner.js';
 import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
 import { defaultScore, rankingScore, type ScoringState } from './scorer.js';
-import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, type PersonalizerStateBody, type StoredDecision } from './state.js';
+import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, type PendingImpression, type PersonalizerStateBody, type StoredDecision } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
 export const MAX_HELD_DECISIONS = 200;
+/** Longest forgetting half-life accepted: ten years is as good as never forgetting. */
+export const MAX_HALF_LIFE_DAYS = 3_650;
 /** Affinities listed when no limit is given. */
 export const DEFAULT_AFFINITY_LIMIT = 20;
 
@@ -32,18 +34,18 @@ export interface Parts extends ScoringState {
   learner: Learner;
   muted: Set<string>;
   decisions: Map<string, StoredDecision>;
-  experience: number;
 }
 
 export function createPersonalizer(options: PersonalizerOptions): Personalizer {
   let priors = checkedPriors(options.priors);
   let lastSensitiveConsent = options.consent().sensitive;
+  const halfLifeMs = checkedHalfLifeDays(options.halfLifeDays) * DAY_MS;
   let parts = buildParts(compileCatalog(options.catalog).catalog, priors);
 
   function buildParts(catalog: CatalogIndex, shipped: Priors | undefined, muted = new Set<string>()): Parts {
     const space = compileCatalog(catalog.items).space;
     const { priorIndex, background } = compilePriors(catalog, space, shipped);
-    const model = new ContentModel(space, background);
+    const model = new ContentModel(space, background, halfLifeMs);
     const profile = new EngagementProfile(priorIndex, catalog.items.length);
     const caps = new FrequencyCaps();
     // Sensitive items teach nothing and get no learned score without the `sensitive` purpose.
@@ -61,7 +63,6 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       learner: new Learner({ catalog, space, model, profile, caps, learnable }),
       muted,
       decisions: new Map(),
-      experience: 0,
     };
     applyMutes(built);
     return built;
@@ -105,14 +106,16 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       trendSeq: learner.trendSeq,
       profile: profile.entries().map(([item, strength]): [string, number] => [id(item), strength]),
       seen: profile.seenItems().map(id),
-      examples: learner.examples.map((e): [string, 0 | 1, number, number] => [id(e.item), e.label, e.weight, e.seq]),
-      pending: learner.pending.map((p): [string, string, number, string | null] => [p.itemId, p.placement, p.ts, p.decisionId]),
+      examples: learner.examples.map((e): [string, 0 | 1, number, number, number] => [id(e.item), e.label, e.weight, e.seq, e.ts]),
+      pending: learner.pending.map((p): PendingImpression => [p.itemId, p.placement, p.ts, p.decisionId, p.context.map((c): [number, number] => [c.hash, c.value])]),
       positives: [...learner.positives],
       caps: parts.caps.entries(),
       decisions: [...parts.decisions.values()].slice(-MAX_STATE_DECISIONS),
       muted: [...parts.muted],
       seq: learner.seq,
-      experience: parts.experience,
+      precision: Array.from(model.precision),
+      evidence: model.evidence,
+      forgottenAt: Number.isFinite(model.forgottenAt) ? model.forgottenAt : null,
     };
   }
 
@@ -133,13 +136,23 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       known(body.profile).map(([id, strength]): [number, number] => [index(id)!, strength]),
       body.seen.filter((id) => index(id) !== undefined).map((id) => index(id)!),
     );
-    learner.examples = known(body.examples).map(([id, label, weight, seq]) => ({ item: index(id)!, label, weight, seq }));
-    learner.pending = known(body.pending).map(([itemId, placement, ts, decisionId]) => ({ item: index(itemId)!, itemId, placement, ts, decisionId }));
+    learner.examples = known(body.examples).map(([id, label, weight, seq, ts]) => ({ item: index(id)!, label, weight, seq, ts }));
+    learner.pending = known(body.pending).map(([itemId, placement, ts, decisionId, context]) => ({
+      item: index(itemId)!,
+      itemId,
+      placement,
+      ts,
+      decisionId,
+      context: context.map(([hash, value]) => ({ hash, value })),
+    }));
     learner.positives = new Map(body.positives);
     parts.caps.load(body.caps);
     parts.decisions = new Map(body.decisions.map((d) => [d.record.decisionId, d]));
     parts.muted = new Set(body.muted);
-    parts.experience = body.experience;
+    // A catalog whose embedding width changed starts its embedding precision from the prior.
+    if (body.precision.length === model.precision.length) model.precision.set(body.precision);
+    model.evidence = body.evidence;
+    model.forgottenAt = body.forgottenAt ?? Number.NEGATIVE_INFINITY;
     applyMutes(parts);
   }
 
@@ -174,8 +187,10 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
     rank(request) {
       checkCandidates(request);
       syncConsent();
+      const features = contextFeatures(request.context);
+      parts.model.forget(options.clock.now(), true);
       const score = options.inHoldout ? defaultScore : rankingScore;
-      const ranked = request.candidates.map((itemId, order) => ({ itemId, score: score(parts, parts.catalog.indexOf.get(itemId) ?? -1), order }));
+      const ranked = request.candidates.map((itemId, order) => ({ itemId, score: score(parts, parts.catalog.indexOf.get(itemId) ?? -1, features), order }));
       ranked.sort((a, b) => b.score - a.score || a.order - b.order);
       const k = request.k === undefined ? ranked.length : Math.max(0, Math.floor(request.k));
       return ranked.slice(0, k).map(({ itemId, score: s }) => ({ itemId, score: s }));
@@ -184,13 +199,13 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
     decide(request) {
       checkCandidates(request);
       syncConsent();
-      const { record, drivers } = chooseItem(parts, request, {
+      const { record, drivers, features } = chooseItem(parts, request, {
         inHoldout: options.inHoldout,
         now: options.clock.now(),
         random: options.random,
         consentSensitive: options.consent().sensitive,
       });
-      parts.decisions.set(record.decisionId, { record, drivers, rewarded: false });
+      parts.decisions.set(record.decisionId, { record, drivers, rewarded: false, context: features.map((c): [number, number] => [c.hash, c.value]) });
       if (parts.decisions.size > MAX_HELD_DECISIONS) parts.decisions.delete(parts.decisions.keys().next().value!);
       return record;
     },
@@ -203,7 +218,12 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       held.rewarded = true;
       held.record = { ...held.record, reward: value, rewardedAt: now };
       syncConsent();
-      parts.learner.learnReward(held.record, value, now);
+      parts.learner.learnReward(
+        held.record,
+        value,
+        now,
+        held.context.map(([hash, v]) => ({ hash, value: v })),
+      );
       return true;
     },
 
@@ -283,18 +303,28 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
         mask: model.mask,
         background: model.background,
         examples: [...learner.examples],
-        seq: startSeq,
+        now: options.clock.now(),
+        halfLifeMs,
       });
       // Reset or a new catalog while fitting: the fit belongs to a state that is gone.
       if (parts !== trained) return;
       model.weights.set(fitted.weights);
       model.bias = fitted.bias;
       // Events that arrived during the fit are replayed on top of it.
-      for (const example of learner.examples) if (example.seq >= startSeq) model.learn(example.item, example.label, example.weight);
+      for (const example of learner.examples) if (example.seq >= startSeq) model.learn(example.item, example.label, example.weight, example.ts);
     },
 
     reset() {
       parts = buildParts(parts.catalog, priors);
     },
   };
+}
+
+/** The forgetting half-life in days: a positive number of days, at most MAX_HALF_LIFE_DAYS. */
+function checkedHalfLifeDays(days: number | undefined): number {
+  if (days === undefined) return DEFAULT_HALF_LIFE_DAYS;
+  if (typeof days !== 'number' || !(days > 0 && days <= MAX_HALF_LIFE_DAYS)) {
+    throw new InsituError('invalid_argument', `halfLifeDays must be a number of days above 0, at most ${MAX_HALF_LIFE_DAYS}`);
+  }
+  return days;
 }

@@ -7,7 +7,7 @@ import type { Explanation } from '../engine-types.js';
 import type { CatalogItem, DecisionPolicy } from '../types.js';
 import { itemLabel } from './catalog.js';
 import { FREQUENCY_CAP_SHOWS } from './caps.js';
-import type { FeatureSpace } from './features.js';
+import type { ContextFeature, FeatureSpace } from './features.js';
 import { neighbourPart, scoreParts, type ScoringState } from './scorer.js';
 
 /** Drivers named in reasons and explanations; more would read as noise. */
@@ -18,10 +18,10 @@ export const MIN_DRIVER_WEIGHT = 0.05;
 export type Driver = Explanation['drivers'][number];
 
 /** What drove item `item`'s score, strongest first. */
-export function scoreDrivers(state: ScoringState, space: FeatureSpace, items: CatalogItem[], item: number): Driver[] {
+export function scoreDrivers(state: ScoringState, space: FeatureSpace, items: CatalogItem[], item: number, context: readonly ContextFeature[] = []): Driver[] {
   if (item < 0) return [];
   const drivers: Driver[] = [];
-  const parts = scoreParts(state, item);
+  const parts = scoreParts(state, item, context);
   if (parts.popularity >= MIN_DRIVER_WEIGHT) drivers.push({ kind: 'popularity', label: 'popular with other visitors', weight: parts.popularity });
   if (!parts.learned) return drivers;
   const { offsets, indices, values } = space;
@@ -37,6 +37,7 @@ export function scoreDrivers(state: ScoringState, space: FeatureSpace, items: Ca
   tags.sort((a, b) => b.weight - a.weight);
   drivers.push(...tags.filter((d) => d.weight >= MIN_DRIVER_WEIGHT).slice(0, MAX_DRIVERS_PER_KIND));
   if (embedding >= MIN_DRIVER_WEIGHT) drivers.push({ kind: 'embedding', label: 'similar to what you engaged with', weight: embedding });
+  if (parts.context >= MIN_DRIVER_WEIGHT) drivers.push({ kind: 'context', label: 'what you chose in a similar situation', weight: parts.context });
   const nb = state.profile.neighbourScore(item);
   if (nb > 0) {
     const total = neighbourPart(nb);
@@ -80,7 +81,8 @@ export function describeReasons(input: ReasonInput): string[] {
     if (neighbours.length) reasons.push(`Because you engaged with ${list(neighbours)}.`);
     if (tags.length) reasons.push(`Matches your interest in ${list(tags)}.`);
     if (input.drivers.some((d) => d.kind === 'embedding')) reasons.push('Similar in content to items you engaged with.');
-    if (!neighbours.length && !tags.length && !input.exploring) {
+    if (input.drivers.some((d) => d.kind === 'context')) reasons.push('Fits what you chose before in a similar situation (device, time of day or what the page said about this visit).');
+    if (!neighbours.length && !tags.length && !input.drivers.some((d) => d.kind === 'context') && !input.exploring) {
       reasons.push(
         input.drivers.some((d) => d.kind === 'popularity')
           ? `${quote(input.label)} is popular with other visitors; nothing learned about you points elsewhere yet.`

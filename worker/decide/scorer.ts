@@ -1,7 +1,7 @@
 /**
  * The typed-array scorer: what `rank()` and `decide()` use, from state alone, with no tfjs.
  *
- *   personalized(i) = bias + w·x_i                        content affinity (content-model.ts)
+ *   personalized(i) = bias + w·x_i + c·(ctx ⊗ x_i)        content affinity, in this context (content-model.ts)
  *                   + POPULARITY_WEIGHT · pop(i)          catalog prior, log-scaled to [0, 1]
  *                   + NEIGHBOUR_WEIGHT · log(1 + nb(i)/NEIGHBOUR_SCALE)   neighbours of engaged items
  *                   − MUTE_PENALTY if it carries a muted tag
@@ -18,6 +18,7 @@
  * before can be right (and the bandit must be free to show what it learned gets clicked).
  */
 import { BASE_LOGIT, type ContentModel } from './content-model.js';
+import type { ContextFeature } from './features.js';
 import type { PriorIndex } from './priors.js';
 import type { EngagementProfile } from './profile.js';
 
@@ -49,6 +50,8 @@ export interface ScoringState {
 /** The parts of an item's personalized score, for explanations. */
 export interface ScoreParts {
   content: number;
+  /** What the context crosses add in this request's context. */
+  context: number;
   popularity: number;
   neighbours: number;
   penalty: number;
@@ -59,25 +62,26 @@ export function neighbourPart(nb: number): number {
   return nb > 0 ? NEIGHBOUR_WEIGHT * Math.log1p(nb / NEIGHBOUR_SCALE) : 0;
 }
 
-/** The personalized score of catalog item `item` (-1: not in the catalog, scored by the bias alone). */
-export function personalizedScore(state: ScoringState, item: number): number {
+/** The personalized score of catalog item `item` (-1: not in the catalog, scored by the bias alone) in `context`. */
+export function personalizedScore(state: ScoringState, item: number, context: readonly ContextFeature[] = []): number {
   if (item < 0) return state.model.bias;
   let score = POPULARITY_WEIGHT * state.priors.popularityScore[item]!;
-  if (state.learnable(item)) score += state.model.logit(item) + neighbourPart(state.profile.neighbourScore(item));
+  if (state.learnable(item)) score += state.model.logit(item) + state.model.contextLogit(item, context) + neighbourPart(state.profile.neighbourScore(item));
   else score += state.model.bias;
   if (state.itemMuted[item]) score -= MUTE_PENALTY;
   return score;
 }
 
 /** The score rank() sorts by: personalized, with items already engaged with after unseen ones. */
-export function rankingScore(state: ScoringState, item: number): number {
-  return personalizedScore(state, item) - (item >= 0 && state.profile.seen[item] ? SEEN_PENALTY : 0);
+export function rankingScore(state: ScoringState, item: number, context: readonly ContextFeature[] = []): number {
+  return personalizedScore(state, item, context) - (item >= 0 && state.profile.seen[item] ? SEEN_PENALTY : 0);
 }
 
-export function scoreParts(state: ScoringState, item: number): ScoreParts {
+export function scoreParts(state: ScoringState, item: number, context: readonly ContextFeature[] = []): ScoreParts {
   const learned = item >= 0 && state.learnable(item);
   return {
     content: item < 0 ? state.model.bias : learned ? state.model.logit(item) : state.model.bias,
+    context: learned ? state.model.contextLogit(item, context) : 0,
     popularity: item < 0 ? 0 : POPULARITY_WEIGHT * state.priors.popularityScore[item]!,
     neighbours: learned ? neighbourPart(state.profile.neighbourScore(item)) : 0,
     penalty: item < 0 ? 0 : state.itemMuted[item] ? MUTE_PENALTY : 0,

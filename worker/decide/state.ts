@@ -9,13 +9,15 @@ import { InsituError } from '../errors.js';
 import type { DecisionRecord } from '../types.js';
 import { MAX_CAP_ENTRIES, type CapEntry } from './caps.js';
 import { MAX_ID_LENGTH } from './catalog.js';
-import { MAX_TRAINING_EXAMPLES } from './content-model.js';
+import { MAX_TRAINING_EXAMPLES, SECOND_ORDER_MAX_DIM } from './content-model.js';
+import { MAX_CONTEXT_KEYS } from './features.js';
 import { hashString } from './hash.js';
 import { MAX_PROFILE_ITEMS, MAX_SEEN_ITEMS } from './profile.js';
 import type { Driver } from './reasons.js';
 
 export const STATE_FORMAT = 'insitu.personalizer';
-export const STATE_VERSION = 1;
+/** 2: forgetting by time (examples carry their time), context crosses, the embedding precision. */
+export const STATE_VERSION = 2;
 /** Feature weights stored: every tag of a large catalog plus the hashed and embedding features. */
 export const MAX_STATE_WEIGHTS = 20_000;
 /** Recent decisions kept across reloads, for reward() and explain() after a page reload. */
@@ -32,12 +34,16 @@ export const MAX_DECIDE_CANDIDATES = 1_000;
 const MAX_REASONS = 20;
 const MAX_TEXT = 1_000;
 
-export type PendingImpression = [itemId: string, placement: string, ts: number, decisionId: string | null];
+/** A context feature as stored: [key hash, value]. */
+export type StoredContext = Array<[hash: number, value: number]>;
+export type PendingImpression = [itemId: string, placement: string, ts: number, decisionId: string | null, context: StoredContext];
 
 export interface StoredDecision {
   record: DecisionRecord;
   drivers: Driver[];
   rewarded: boolean;
+  /** The context it was decided in: a reward teaches the context crosses in it. */
+  context: StoredContext;
 }
 
 export interface PersonalizerStateBody {
@@ -49,14 +55,19 @@ export interface PersonalizerStateBody {
   trendSeq: number;
   profile: Array<[string, number]>;
   seen: string[];
-  examples: Array<[string, 0 | 1, number, number]>;
+  examples: Array<[itemId: string, label: 0 | 1, weight: number, seq: number, ts: number]>;
   pending: PendingImpression[];
   positives: Array<[string, number]>;
   caps: CapEntry[];
   decisions: StoredDecision[];
   muted: string[];
   seq: number;
-  experience: number;
+  /** The embedding block's precision matrix, row-major (empty when SGD learns it). */
+  precision: number[];
+  /** Learning events seen, decayed with the half-life. */
+  evidence: number;
+  /** The time forgetting was applied up to (null before the first learning event). */
+  forgottenAt: number | null;
 }
 
 export interface PersonalizerState {
@@ -84,6 +95,15 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH;
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_TEXT;
 
+/** At most MAX_CONTEXT_KEYS [uint32 hash, finite value] pairs. */
+function isStoredContext(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.length <= MAX_CONTEXT_KEYS &&
+    value.every((c) => Array.isArray(c) && c.length === 2 && Number.isInteger(c[0]) && c[0] >= 0 && c[0] <= 0xffffffff && isFiniteNumber(c[1]))
+  );
+}
+
 function boundedArray(value: unknown, max: number, name: string): unknown[] {
   if (!Array.isArray(value)) throw new StateError(`${name} must be an array`);
   if (value.length > max) throw new StateError(`${name} holds ${value.length} entries; at most ${max}`);
@@ -98,8 +118,8 @@ function tuple(value: unknown, checks: Array<(v: unknown) => boolean>, name: str
 
 function checkDecision(value: unknown): void {
   if (typeof value !== 'object' || value === null) throw new StateError('malformed decision');
-  const { record, drivers, rewarded } = value as Record<string, unknown>;
-  if (typeof rewarded !== 'boolean' || typeof record !== 'object' || record === null) throw new StateError('malformed decision');
+  const { record, drivers, rewarded, context } = value as Record<string, unknown>;
+  if (typeof rewarded !== 'boolean' || typeof record !== 'object' || record === null || !isStoredContext(context)) throw new StateError('malformed decision');
   const r = record as Record<string, unknown>;
   const policies = ['personalized', 'holdout', 'fallback', 'default', 'pinned'];
   const ok =
@@ -144,14 +164,17 @@ export function parseState(state: unknown): PersonalizerStateBody {
   for (const entry of boundedArray(b.weights, MAX_STATE_WEIGHTS, 'weights')) tuple(entry, [isText, weight], 'weight');
   for (const entry of boundedArray(b.trendBase, MAX_STATE_WEIGHTS, 'trendBase')) tuple(entry, [isText, weight], 'trend');
   for (const entry of boundedArray(b.trendNext, MAX_STATE_WEIGHTS, 'trendNext')) tuple(entry, [isText, weight], 'trend');
-  if (!weight(b.bias) || !isFiniteNumber(b.trendSeq) || !isFiniteNumber(b.seq) || !isFiniteNumber(b.experience) || (b.seq as number) < 0 || (b.experience as number) < 0) {
+  if (!weight(b.bias) || !isFiniteNumber(b.trendSeq) || !isFiniteNumber(b.seq) || !isFiniteNumber(b.evidence) || (b.seq as number) < 0 || (b.evidence as number) < 0) {
     throw new StateError('malformed counters');
   }
+  if (b.forgottenAt !== null && !isFiniteNumber(b.forgottenAt)) throw new StateError('malformed forgetting time');
+  const precision = boundedArray(b.precision, SECOND_ORDER_MAX_DIM * SECOND_ORDER_MAX_DIM, 'precision');
+  if (!precision.every((v) => weight(v)) || !Number.isInteger(Math.sqrt(precision.length))) throw new StateError('malformed embedding precision');
   const nonNegative = (v: unknown) => isFiniteNumber(v) && v >= 0;
   for (const entry of boundedArray(b.profile, MAX_PROFILE_ITEMS, 'profile')) tuple(entry, [isId, nonNegative], 'profile');
   if (!boundedArray(b.seen, MAX_SEEN_ITEMS, 'seen').every(isId)) throw new StateError('malformed seen items');
-  for (const entry of boundedArray(b.examples, MAX_TRAINING_EXAMPLES, 'examples')) tuple(entry, [isId, (v) => v === 0 || v === 1, nonNegative, nonNegative], 'example');
-  for (const entry of boundedArray(b.pending, MAX_PENDING_IMPRESSIONS, 'pending')) tuple(entry, [isId, isText, isFiniteNumber, (v) => v === null || isId(v)], 'pending');
+  for (const entry of boundedArray(b.examples, MAX_TRAINING_EXAMPLES, 'examples')) tuple(entry, [isId, (v) => v === 0 || v === 1, nonNegative, nonNegative, isFiniteNumber], 'example');
+  for (const entry of boundedArray(b.pending, MAX_PENDING_IMPRESSIONS, 'pending')) tuple(entry, [isId, isText, isFiniteNumber, (v) => v === null || isId(v), isStoredContext], 'pending');
   for (const entry of boundedArray(b.positives, MAX_RECENT_POSITIVES, 'positives')) tuple(entry, [isId, isFiniteNumber], 'positive');
   for (const entry of boundedArray(b.caps, MAX_CAP_ENTRIES, 'caps')) {
     tuple(entry, [isText, isId, (v) => Array.isArray(v) && v.length <= 16 && v.every(isFiniteNumber)], 'cap');

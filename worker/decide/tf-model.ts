@@ -54,8 +54,9 @@ export interface FitInput {
   mask: Uint8Array;
   background: Float32Array;
   examples: TrainingExample[];
-  /** The learning-event counter now (ages are measured from it). */
-  seq: number;
+  /** The time now (ages are measured from it) and the forgetting half-life, in ms. */
+  now: number;
+  halfLifeMs: number;
 }
 
 export interface FitResult {
@@ -96,7 +97,7 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
       else if (!mask[f]) offsets[r]! += weights[f]! * space.values[k]!;
     }
     y[r] = example.label;
-    rho[r] = example.weight * recencyWeight(input.seq - example.seq);
+    rho[r] = example.weight * recencyWeight(input.now - example.ts, input.halfLifeMs);
     if (example.label === 1) backgroundWeight += rho[r]! * BACKGROUND_WEIGHT;
   });
   // The last row is the average item, a negative weighted by the positives it contrasts.

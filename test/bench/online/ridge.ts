@@ -2,6 +2,7 @@
  * Online ridge regression, the shared core of the linear anchors (ε-greedy, LinUCB, LinTS):
  * A = λI + Σ x·xᵀ kept as its inverse by Sherman–Morrison, b = Σ r·x, θ = A⁻¹·b.
  */
+import { choleskyLower } from '../../../worker/decide/cholesky.js';
 import type { RandomSource } from '../../../worker/types.js';
 
 export class Ridge {
@@ -70,19 +71,6 @@ export class Ridge {
     }
     return out;
   }
-}
-
-function choleskyLower(m: Float64Array, d: number): Float64Array {
-  const l = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = m[i * d + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * d + k]! * l[j * d + k]!;
-      // Rounding in the Sherman–Morrison updates can leave a pivot a hair below zero.
-      l[i * d + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / l[j * d + j]!;
-    }
-  }
-  return l;
 }
 
 export function standardNormal(random: RandomSource): number {

@@ -41,9 +41,12 @@ export function createInsituBench(data: MovieLens, split: Split, catalog: Catalo
     priors,
     scorer: (historyLimit) => async (user, scores) => {
       const { train, trainTs } = split.users[user]!;
+      // The engine's clock stands at the user's last training event: the moment the next item is
+      // recommended (forgetting follows this clock, and the data set's events are from 1997–98).
+      const now = (trainTs[train.length - 1] ?? 0) * 1000;
       // No holdout arm: a held-out device ranks by the non-personalized default, and the
       // benchmark measures the personalized ranking on every user.
-      const engine = createEngine({ catalog, priors, seed: split.seed * 1_000_003 + user, holdoutFraction: 0, ...(options.diversity ? { diversity: options.diversity } : {}) });
+      const engine = createEngine({ catalog, priors, seed: split.seed * 1_000_003 + user, clock: { now: () => now }, holdoutFraction: 0, ...(options.diversity ? { diversity: options.diversity } : {}) });
       await engine.ready;
       const start = historyLimit === undefined ? 0 : Math.max(0, train.length - historyLimit);
       const events: InsituEvent[] = [];

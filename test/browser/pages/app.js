@@ -18,6 +18,7 @@ const insitu = createInsitu({
   // Reports: hourly periods (the shortest allowed) so a test can close one by moving the clock.
   ...(params.get('collector') ? { collectorUrl: params.get('collector'), report: { periodMs: 3_600_000, graceMs: 0, placements: ['hero'] } } : {}),
   ...(params.get('gpc') ? { globalPrivacyControl: params.get('gpc') } : {}),
+  ...(params.get('holdout') ? { holdoutFraction: Number(params.get('holdout')) } : {}),
   onError: (error) => handled.push(error.code),
 });
 window.insitu = insitu;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, DEFAULT_HALF_LIFE_DAYS } from '../../../worker/decide/content-model.js';
 import { IMPRESSION_SETTLE_MS } from '../../../worker/decide/learner.js';
 import { buildPriors } from '../../../worker/decide/index.js';
 import { decideScores, harness, meanScore, scoreOf, twoThemeCatalog } from './helpers.js';
@@ -39,7 +40,7 @@ describe('learning from own events', () => {
     expect(h.personalizer.explain(record.decisionId)!.drivers.some((d) => d.kind === 'neighbour' || d.kind === 'popularity')).toBe(true);
   });
 
-  it('forgets: after a switch of taste, the new tag overtakes the old one and the trends say so', () => {
+  it('forgets with time: after a switch of taste two half-lives later, the new tag overtakes the old one sooner and the trends say so', () => {
     const wide = twoThemeCatalog(30);
     const h = harness({ catalog: wide });
     const clickedAlpha = Array.from({ length: 10 }, (_, i) => `a${i}`);
@@ -49,12 +50,14 @@ describe('learning from own events', () => {
     const unseenBeta = unseen.filter((id) => id.startsWith('b'));
     for (let round = 0; round < 4; round++) h.personalizer.observe(h.events('click', clickedAlpha));
     expect(meanScore(h.personalizer, unseenAlpha, unseen)).toBeGreaterThan(meanScore(h.personalizer, unseenBeta, unseen));
+    h.clock.t += 2 * DEFAULT_HALF_LIFE_DAYS * DAY_MS;
     let rounds = 0;
     while (meanScore(h.personalizer, unseenBeta, unseen) <= meanScore(h.personalizer, unseenAlpha, unseen) && rounds < 10) {
       h.personalizer.observe(h.events('click', clickedBeta));
       rounds++;
     }
-    // Without forgetting, it would take as many beta clicks as there were alpha clicks (4 rounds) to tie.
+    // Without forgetting, it would take as many beta clicks as there were alpha clicks (4 rounds) to tie;
+    // two half-lives later the alpha clicks weigh a quarter.
     expect(rounds).toBeLessThan(4);
     const affinity = Object.fromEntries(h.personalizer.affinities().map((a) => [a.tag, a]));
     expect(affinity.beta!.weight).toBeGreaterThan(affinity.alpha!.weight);

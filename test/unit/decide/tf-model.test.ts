@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../worker/decide/catalog.js';
-import { BACKGROUND_WEIGHT, ContentModel, L2_PENALTY, recencyWeight, type TrainingExample } from '../../../worker/decide/content-model.js';
+import { BACKGROUND_WEIGHT, ContentModel, DAY_MS, DEFAULT_HALF_LIFE_DAYS, L2_PENALTY, recencyWeight, type TrainingExample } from '../../../worker/decide/content-model.js';
 import { backgroundVector, buildFeatureSpace } from '../../../worker/decide/features.js';
 import { contentLogitsTf, fitContentModel } from '../../../worker/decide/tf-model.js';
 import type { PersonalizerState } from '../../../worker/decide/state.js';
@@ -11,6 +11,10 @@ import { harness } from './helpers.js';
 
 const TOLERANCE = 1e-5;
 const DECIDE_DIR = resolve(import.meta.dirname, '../../../worker/decide');
+const HALF_LIFE_MS = DEFAULT_HALF_LIFE_DAYS * DAY_MS;
+/** One learning event every six hours, so the oldest of the 80 examples is 20 days old and weighs less. */
+const EVENT_SPACING_MS = 6 * 60 * 60 * 1000;
+const START = 1_700_000_000_000;
 
 /** Tags, text and embeddings, so every feature family is exercised. */
 const catalog: CatalogItem[] = Array.from({ length: 60 }, (_, i) => ({
@@ -29,14 +33,15 @@ function setup() {
   for (let t = 0; t < 80; t++) {
     const item = (t * 7) % 60;
     const label = item % 2 === 0 || t % 5 === 0 ? 1 : 0;
-    model.learn(item, label, 1);
-    examples.push({ item, label, weight: 1, seq: t });
+    const ts = START + t * EVENT_SPACING_MS;
+    model.learn(item, label, 1, ts);
+    examples.push({ item, label, weight: 1, seq: t, ts });
   }
   return { space, model, examples };
 }
 
 /** The documented objective, in float64, independently of both learners. */
-function objective(space: ReturnType<typeof setup>['space'], weights: Float32Array, bias: number, background: Float32Array, examples: TrainingExample[], seq: number): number {
+function objective(space: ReturnType<typeof setup>['space'], weights: Float32Array, bias: number, background: Float32Array, examples: TrainingExample[], now: number): number {
   const logit = (x: (f: number) => number) => {
     let z = bias;
     for (let f = 0; f < weights.length; f++) z += weights[f]! * x(f);
@@ -52,7 +57,7 @@ function objective(space: ReturnType<typeof setup>['space'], weights: Float32Arr
   let loss = 0;
   let positives = 0;
   for (const e of examples) {
-    const rho = e.weight * recencyWeight(seq - e.seq);
+    const rho = e.weight * recencyWeight(now - e.ts, HALF_LIFE_MS);
     const row = dense(e.item);
     loss += rho * bce(logit((f) => row[f]!), e.label);
     total += rho;
@@ -80,10 +85,10 @@ describe('content model: typed-array scorer and tfjs', () => {
 
   it('the tfjs refit lowers the documented objective, and the typed-array scorer reproduces the refit model', async () => {
     const { space, model, examples } = setup();
-    const seq = examples.length;
-    const before = objective(space, model.weights, model.bias, model.background, examples, seq);
-    const fitted = await fitContentModel({ space, weights: model.weights, bias: model.bias, mask: model.mask, background: model.background, examples, seq });
-    const after = objective(space, fitted.weights, fitted.bias, model.background, examples, seq);
+    const now = examples[examples.length - 1]!.ts;
+    const before = objective(space, model.weights, model.bias, model.background, examples, now);
+    const fitted = await fitContentModel({ space, weights: model.weights, bias: model.bias, mask: model.mask, background: model.background, examples, now, halfLifeMs: HALF_LIFE_MS });
+    const after = objective(space, fitted.weights, fitted.bias, model.background, examples, now);
     expect(after).toBeLessThan(before);
     model.weights.set(fitted.weights);
     model.bias = fitted.bias;
