@@ -30,7 +30,7 @@ describe('quick performance check', () => {
     let figures = await measureQuick(browser.context, server.origin);
     if (regressions(figures, baseline).length > 0) figures = bestOf(figures, await measureQuick(browser.context, server.origin));
 
-    const lines = QUICK_FIGURES.map(({ key }) => `${key}: ${figures[key]} (baseline ${baseline[key]}, floor ${figures[`${key}Floor`]})`);
+    const lines = QUICK_FIGURES.map(({ key }) => `${key}: ${figures[key]} (baseline ${baseline[key]}, floor ${figures[`${key}Floor`] ?? 'in the ratio'})`);
     console.log(`quick perf (${baseline.measuredWith}):\n  ${lines.join('\n  ')}`);
 
     expect(figures.decideFallbacks, 'decides that fell back to the default instead of reaching the engine').toBe(0);

@@ -20,13 +20,14 @@ export const TARGETS = {
 /**
  * What CI enforces. Equal to the target where the build meets it. The worker's first-decision
  * code misses its 15 KB target: with reporting, the rules code and retention loaded by import()
- * after the first decision it is 25 KB (comlink, the engine and consent gate, the personalizer,
- * the IndexedDB store, the behavioural signals); CI holds it to a ceiling 10% above that so it
- * cannot grow unnoticed.
+ * after the first decision it was 25 KB (comlink, the engine and consent gate, the personalizer,
+ * the IndexedDB store, the behavioural signals). Storage schema v3 (chunked events, Blob codec)
+ * and the context block, time-based forgetting and second-order embedding updates brought it to
+ * 28.1 KB; CI holds it to a ceiling 10% above that so it cannot grow unnoticed.
  */
 export const BUDGETS = {
   loaderGzipBytes: TARGETS.loaderGzipBytes,
-  firstDecisionWorkerGzipBytes: Math.round(27.5 * 1024),
+  firstDecisionWorkerGzipBytes: Math.round(31 * 1024),
   tfjsChunkGzipBytes: TARGETS.tfjsChunkGzipBytes,
 } as const;
 

@@ -29,7 +29,7 @@ export function chooseItem(parts: Parts, request: DecideRequest, context: Decisi
   const { now, random } = context;
   const features = contextFeatures(request.context);
   parts.learner.settle(now);
-  parts.model.forget(now, true);
+  parts.model.forget(now);
 
   const count = candidates.length;
   const index = new Int32Array(count);

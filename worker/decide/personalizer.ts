@@ -188,7 +188,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       checkCandidates(request);
       syncConsent();
       const features = contextFeatures(request.context);
-      parts.model.forget(options.clock.now(), true);
+      parts.model.forget(options.clock.now());
       const score = options.inHoldout ? defaultScore : rankingScore;
       const ranked = request.candidates.map((itemId, order) => ({ itemId, score: score(parts, parts.catalog.indexOf.get(itemId) ?? -1, features), order }));
       ranked.sort((a, b) => b.score - a.score || a.order - b.order);

@@ -14,13 +14,17 @@ export const BASELINE_FILE = resolve(import.meta.dirname, 'baseline.json');
 /** Noise on a shared 2-core runner stays well inside 3×; a real regression (a sync write, a lost batch) does not. */
 export const REGRESSION_FACTOR = 3;
 
-/** The figures the quick check holds to the baseline; `higherIsBetter` marks throughputs. */
+/**
+ * The figures the quick check holds to the baseline; `higherIsBetter` marks throughputs. Ingest is
+ * held as its ratio to the floor measured in the same run (the same events put straight into
+ * IndexedDB): IndexedDB's own speed swings 3–4× with the machine's load, the ratio does not.
+ */
 export const QUICK_FIGURES = [
   { key: 'trackMedianUs', higherIsBetter: false },
   { key: 'decideP50Ms', higherIsBetter: false },
   { key: 'decideP99Ms', higherIsBetter: false },
   { key: 'coldStartMedianMs', higherIsBetter: false },
-  { key: 'ingestEventsPerSec', higherIsBetter: true },
+  { key: 'ingestEventsPerSecRatio', higherIsBetter: true },
 ] as const;
 
 export type QuickKey = (typeof QUICK_FIGURES)[number]['key'];
