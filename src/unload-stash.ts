@@ -68,13 +68,6 @@ export function createUnloadStash(storage: StashStorage | undefined, pageId: str
     }
     return keys;
   };
-  const othersKeys = (): string[] => {
-    const keys: string[] = [];
-    for (const name of stashKeys()) {
-      if (name !== key) keys.push(name);
-    }
-    return keys;
-  };
 
   return {
     noteSent(batch) {
@@ -114,7 +107,7 @@ export function createUnloadStash(storage: StashStorage | undefined, pageId: str
       const found: InsituEvent[] = [];
       let names: string[] = [];
       try {
-        names = othersKeys();
+        names = stashKeys().filter((name) => name !== key);
       } catch {
         return [];
       }

@@ -29,8 +29,6 @@ export interface ReportingOptions {
 export interface Reporting {
   reporter: Reporter;
   loop: ReportLoop;
-  /** Hand the reporter's records (tallies, ledger, sent log) to storage. */
-  putStates(): void;
 }
 
 /** What the engine imports, at once or lazily. */
@@ -40,6 +38,7 @@ export interface ReportingModule {
 
 export function createReporting(options: ReportingOptions): Reporting {
   const reporter = createReporter({ random: options.random, clock: options.clock, config: options.config });
+  /** Hand the reporter's records (tallies, ledger, sent log) to storage whenever the loop changes them. */
   const putStates = () => {
     options.putState('reporter', reporter.exportState());
     options.putState('ledger', reporter.exportLedger());
@@ -57,5 +56,5 @@ export function createReporting(options: ReportingOptions): Reporting {
     onChange: putStates,
     persist: options.persist,
   });
-  return { reporter, loop, putStates };
+  return { reporter, loop };
 }
