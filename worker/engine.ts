@@ -337,6 +337,17 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       }, true);
     },
 
+    withdraw(decisionId) {
+      const record = recentDecisions.get(decisionId);
+      if (!record) return false;
+      recentDecisions.delete(decisionId);
+      personalizer.withdraw(decisionId);
+      gate.dropDecision(decisionId);
+      reporting.tell((r) => r.reporter.forgetDecision(decisionId), true);
+      persistStateSoon();
+      return true;
+    },
+
     reward(decisionId, value) {
       if (!Number.isFinite(value)) throw new InsituError('invalid_argument', 'reward value must be a finite number');
       const rewarded = personalizer.reward(decisionId, value);

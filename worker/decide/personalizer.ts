@@ -227,6 +227,14 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       return true;
     },
 
+    withdraw(decisionId) {
+      const held = parts.decisions.get(decisionId);
+      if (!held) return;
+      parts.decisions.delete(decisionId);
+      parts.caps.unrecord(held.record.placement, held.record.itemId, held.record.ts);
+      parts.learner.dropPending(decisionId);
+    },
+
     explain(decisionId): Explanation | undefined {
       const held = parts.decisions.get(decisionId);
       if (!held) return undefined;
