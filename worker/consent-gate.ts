@@ -23,6 +23,8 @@ const STATE_KEYS: readonly StateKey[] = ['profile', 'model', 'bandit', 'ledger',
 
 /** Events held in memory while pending or while storage is down; the oldest go first past this. Same as the stored bound: memory never holds more than storage would keep. */
 export const MAX_UNSAVED_EVENTS = 5_000;
+/** Decisions held likewise; the oldest go first past this. The stored log keeps no more (retention's MAX_STORED_DECISIONS). */
+export const MAX_UNSAVED_DECISIONS = 1_000;
 /**
  * Coalesce writes (1000 writes in one transaction cost ~45 ms, one per transaction ~0.25 ms
  * each), and make them when the engine is idle: IndexedDB serializes what is put on the worker's
@@ -141,6 +143,9 @@ export class ConsentGate {
   putDecision(record: DecisionRecord): void {
     if (this.consent === 'denied') return;
     this.unsavedDecisions.set(record.decisionId, record);
+    // Bounded while nothing can be written (pending consent, memory mode, storage down): a page
+    // that keeps deciding must not grow the worker's memory without end.
+    if (this.unsavedDecisions.size > MAX_UNSAVED_DECISIONS) this.unsavedDecisions.delete(this.unsavedDecisions.keys().next().value!);
     this.scheduleWrite(WRITE_DELAY_MS);
   }
 

@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_UNSAVED_EVENTS, RETENTION_EVERY_EVENTS } from '../../../worker/consent-gate.js';
+import { MAX_UNSAVED_DECISIONS, MAX_UNSAVED_EVENTS, RETENTION_EVERY_EVENTS } from '../../../worker/consent-gate.js';
 import { MAX_COMPACTED_ITEMS, readCompactedEvents, type CompactedEvents } from '../../../worker/compacted-events.js';
 import { openIdbStore } from '../../../worker/idb-store.js';
 import { createMemoryStore } from '../../../worker/memory-store.js';
@@ -60,6 +60,7 @@ describe('retention bounds', () => {
     expect(MAX_STORED_EVENTS).toBe(MAX_UNSAVED_EVENTS);
     expect(MAX_EVENT_AGE_MS).toBe(90 * DAY_MS);
     expect(MAX_STORED_DECISIONS).toBe(1_000);
+    expect(MAX_STORED_DECISIONS).toBe(MAX_UNSAVED_DECISIONS);
   });
 });
 
