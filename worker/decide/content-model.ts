@@ -31,13 +31,12 @@ export const LEARNING_RATE = 0.1;
 /** L2 penalty of the tfjs refit: keeps rarely seen features near zero. */
 export const L2_PENALTY = 0.01;
 /**
- * Default forgetting half-life, in days: weights decay toward zero (the bias toward its prior,
- * the embedding precision toward its prior) with it, and the refit weighs examples by age with it.
- * Taste a season old counts half; after an absence the model is less sure and explores more.
- * (Online simulator, one decision a day, 20 devices: stationary regret 17 never forgetting, 28 at
- * 90 days; regret after an abrupt drift 14.9 never forgetting, 14.4 at 90 days, 17.9 at 30 days:
- * the second-order learner re-learns fast enough that a short half-life buys no faster recovery,
- * while it costs a stream of one event a day its memory.)
+ * Default forgetting half-life, in days: first-order weights decay toward zero (the bias toward its
+ * prior) with it, the second-order parts' precision toward its prior, and the refit weighs examples
+ * by age with it. Taste a season old counts half; after an absence the model is less sure and
+ * explores more. (Online simulator, one decision a day, 50 devices, stationary regret: 25.1 when
+ * the 90 days also decayed the second-order weights, 17.2 now, 15.9 at a ten-year half-life; regret
+ * after an abrupt drift 13.9, 13.0, 13.2.)
  */
 export const DEFAULT_HALF_LIFE_DAYS = 90;
 export const DAY_MS = 24 * 60 * 60 * 1000;
