@@ -29,7 +29,17 @@ export function settle(ms = 2): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function manualTime(start = Date.UTC(2025, 0, 1, 10)): ManualTime {
+export interface ManualTimeOptions {
+  /**
+   * What to wait for between tasks instead of a short real pause: e.g. until no storage or network
+   * call is in flight (test/support/crashable-page.ts), so how far the clock has moved when an
+   * answer arrives does not depend on how fast the machine is.
+   */
+  settle?: () => Promise<void>;
+}
+
+export function manualTime(start = Date.UTC(2025, 0, 1, 10), options: ManualTimeOptions = {}): ManualTime {
+  const pause = options.settle ?? (() => settle());
   let now = start;
   let seq = 0;
   const tasks: Task[] = [];
@@ -70,7 +80,7 @@ export function manualTime(start = Date.UTC(2025, 0, 1, 10)): ManualTime {
     async advance(ms) {
       const until = now + ms;
       for (;;) {
-        await settle();
+        await pause();
         const due = tasks.filter((t) => !t.cancelled && t.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
         if (!due) break;
         tasks.splice(tasks.indexOf(due), 1);
@@ -78,7 +88,7 @@ export function manualTime(start = Date.UTC(2025, 0, 1, 10)): ManualTime {
         due.run();
       }
       now = until;
-      await settle();
+      await pause();
     },
     get waiting() {
       return tasks.filter((t) => !t.cancelled).length;

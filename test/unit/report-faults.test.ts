@@ -22,7 +22,8 @@ import { SEND_TIMEOUT_MS } from '../../worker/report-loop.js';
 import { REPORT_GRACE_MS } from '../../worker/report/index.js';
 import { createSeededRandom } from '../../worker/seeded-random.js';
 import type { Engine, SentReport, Transport } from '../../worker/engine-types.js';
-import type { CatalogItem, ConsentState, Scheduler } from '../../worker/types.js';
+import type { CatalogItem, ConsentState } from '../../worker/types.js';
+import { crashablePage, createInFlight, type CrashablePage, type InFlight } from '../support/crashable-page.js';
 import { manualTime, type ManualTime } from '../support/manual-scheduler.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -45,8 +46,11 @@ interface Call {
  * are answered by the collector itself (its fault hook, before it reads the report); `hang` and
  * `lost_response` deliver the report and then never answer, or lose the answer.
  */
-function chaosTransport(time: ManualTime, collectorFaults: Array<{ status: number; retryAfterSeconds?: number }>, pick: () => Fault) {
-  const real = createFetchTransport({ now: () => time.now() });
+function chaosTransport(device: { time: ManualTime; inFlight: InFlight }, collectorFaults: Array<{ status: number; retryAfterSeconds?: number }>, pick: () => Fault) {
+  const { time, inFlight } = device;
+  const fetchTransport = createFetchTransport({ now: () => time.now() });
+  // The request itself is in flight (the clock waits for its answer); a hang after it is not.
+  const real: Transport = { send: (url, body, options) => inFlight.track(fetchTransport.send(url, body, options)) };
   const calls: Call[] = [];
   const transport: Transport = {
     async send(url, body, options) {
@@ -91,28 +95,36 @@ afterEach(async () => {
 
 interface Device {
   time: ManualTime;
+  /** Every storage call and request of the device's pages: the clock moves only when none is pending. */
+  inFlight: InFlight;
   factory: IDBFactory;
   transport: Transport;
   seed: number;
 }
 
-/** One page's engine on the device's profile, with a scheduler that dies with it. */
-function session(device: Device): { engine: Engine; scheduler: Scheduler & { kill(): void } } {
-  const scheduler = device.time.scope();
+/** A device's clock, moved by hand and only while nothing real (storage, HTTP) is pending. */
+function deviceTime(start: number): { time: ManualTime; inFlight: InFlight } {
+  const inFlight = createInFlight();
+  return { time: manualTime(start, { settle: inFlight.idle }), inFlight };
+}
+
+/** One page's engine on the device's profile; its timers, storage and network die with it (page.crash()). */
+function session(device: Device): { engine: Engine; page: CrashablePage } {
+  const page = crashablePage(device.time, device.inFlight);
   const engine = createEngine({
     catalog: CATALOG,
     consent: GRANTED,
     clock: device.time,
-    scheduler,
+    scheduler: page.scheduler,
     seed: device.seed,
     reportRandom: createSeededRandom(device.seed * 7919 + device.time.now()),
-    transport: device.transport,
+    transport: page.transport(device.transport),
     collectorUrl: `${collector.url}/v1/metrics`,
-    openStore: () => openIdbStore({ factory: device.factory }),
+    openStore: () => page.openStore(() => openIdbStore({ factory: device.factory })),
     // ε 0.5 a report: three weeks of daily reports fit in the 30-day budget of 10.
     report: { placements: ['home'], epsilon: 0.5 },
   });
-  return { engine, scheduler };
+  return { engine, page };
 }
 
 /** A day's activity on placement `home`: decisions and clicks on what was shown. */
@@ -128,9 +140,8 @@ function activity(engine: Engine, time: ManualTime, decisions = 4): void {
 async function deliver(engine: Engine, time: ManualTime): Promise<void> {
   let settled = false;
   const done = engine.deliverReports().finally(() => (settled = true));
-  // Up to twice the send timeout: a send that hangs starts after the engine's storage writes,
-  // a few (manual) seconds into this loop when those take more than a few real ms, and its own
-  // SEND_TIMEOUT_MS must still fall inside the loop.
+  // Up to twice the send timeout: a send that hangs ends SEND_TIMEOUT_MS after it started, and it
+  // starts after the round's storage writes (the clock waits for those: see deviceTime).
   for (let waited = 0; !settled && waited <= 2 * SEND_TIMEOUT_MS; waited += 1_000) await time.advance(1_000);
   await done;
 }
@@ -153,10 +164,11 @@ function acceptedAtCollector(): string[] {
 
 describe('one report through every network fault', () => {
   it('offline, 500, 429 + Retry-After, a hung request, a lost answer: sent with one id, counted once', async () => {
-    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const clock = deviceTime(DAY1 + 10 * 60 * 60 * 1000);
+    const { time } = clock;
     const script: Fault[] = ['offline', 'server_error', 'rate_limited', 'hang', 'lost_response', 'ok'];
-    const { transport, calls } = chaosTransport(time, collectorFaults, () => script.shift() ?? 'ok');
-    const { engine } = session({ time, factory: new FakeIDBFactory(), transport, seed: 1 });
+    const { transport, calls } = chaosTransport(clock, collectorFaults, () => script.shift() ?? 'ok');
+    const { engine } = session({ ...clock, factory: new FakeIDBFactory(), transport, seed: 1 });
     await engine.ready;
     activity(engine, time);
     time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
@@ -176,10 +188,11 @@ describe('one report through every network fault', () => {
   });
 
   it('a hung request does not stop reporting: later reports still go, and the engine closes', async () => {
-    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const clock = deviceTime(DAY1 + 10 * 60 * 60 * 1000);
+    const { time } = clock;
     const script: Fault[] = ['hang'];
-    const { transport } = chaosTransport(time, collectorFaults, () => script.shift() ?? 'ok');
-    const { engine } = session({ time, factory: new FakeIDBFactory(), transport, seed: 2 });
+    const { transport } = chaosTransport(clock, collectorFaults, () => script.shift() ?? 'ok');
+    const { engine } = session({ ...clock, factory: new FakeIDBFactory(), transport, seed: 2 });
     await engine.ready;
     activity(engine, time);
     time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
@@ -194,8 +207,9 @@ describe('one report through every network fault', () => {
 
 describe('reports across page loads', () => {
   it('activity in a page that closed before its period ended is reported by a later page', async () => {
-    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
-    const device: Device = { time, factory: new FakeIDBFactory(), transport: chaosTransport(time, collectorFaults, () => 'ok').transport, seed: 3 };
+    const clock = deviceTime(DAY1 + 10 * 60 * 60 * 1000);
+    const { time } = clock;
+    const device: Device = { ...clock, factory: new FakeIDBFactory(), transport: chaosTransport(clock, collectorFaults, () => 'ok').transport, seed: 3 };
     const first = session(device);
     await first.engine.ready;
     activity(first.engine, time);
@@ -210,9 +224,10 @@ describe('reports across page loads', () => {
   });
 
   it('a page that crashes right after building a report never leads to a second report for that period', async () => {
-    const time = manualTime(DAY1 + 10 * 60 * 60 * 1000);
+    const clock = deviceTime(DAY1 + 10 * 60 * 60 * 1000);
+    const { time } = clock;
     const script: Fault[] = ['offline'];
-    const device: Device = { time, factory: new FakeIDBFactory(), transport: chaosTransport(time, collectorFaults, () => script.shift() ?? 'ok').transport, seed: 4 };
+    const device: Device = { ...clock, factory: new FakeIDBFactory(), transport: chaosTransport(clock, collectorFaults, () => script.shift() ?? 'ok').transport, seed: 4 };
     const first = session(device);
     await first.engine.ready;
     activity(first.engine, time);
@@ -220,7 +235,7 @@ describe('reports across page loads', () => {
     time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
     // Built, stored, sent and failed (offline); then the page dies before any deferred write runs.
     await first.engine.deliverReports();
-    first.scheduler.kill();
+    await first.page.crash();
 
     const second = session(device);
     await second.engine.ready;
@@ -241,34 +256,35 @@ describe('weeks of faults', () => {
   const FAULT_MIX: Array<[Fault, number]> = [['ok', 0.4], ['offline', 0.15], ['server_error', 0.1], ['rate_limited', 0.1], ['lost_response', 0.15], ['hang', 0.1]];
 
   it(`${CHAOS_DAYS} days of page loads, crashes and a faulty network: every report counted once or dropped by a stated rule`, { timeout: 60_000 }, async () => {
-    const time = manualTime(DAY1 + 9 * 60 * 60 * 1000);
+    const clock = deviceTime(DAY1 + 9 * 60 * 60 * 1000);
+    const { time } = clock;
     const dice = createSeededRandom(2025);
     const pick = (): Fault => {
       let roll = dice.next();
       for (const [fault, p] of FAULT_MIX) if ((roll -= p) < 0) return fault;
       return 'ok';
     };
-    const chaos = chaosTransport(time, collectorFaults, pick);
-    const device: Device = { time, factory: new FakeIDBFactory(), transport: chaos.transport, seed: 5 };
+    const chaos = chaosTransport(clock, collectorFaults, pick);
+    const device: Device = { ...clock, factory: new FakeIDBFactory(), transport: chaos.transport, seed: 5 };
     let crashes = 0;
     for (let day = 0; day < CHAOS_DAYS; day++) {
       // Two page loads a day; each ends cleanly or, one time in four, dies without a goodbye.
       for (const hour of [9, 20]) {
         time.jump(Math.max(0, DAY1 + day * DAY + hour * 60 * 60 * 1000 - time.now()));
-        const page = session(device);
-        await page.engine.ready;
-        activity(page.engine, time, 3);
-        await deliver(page.engine, time);
+        const { engine, page } = session(device);
+        await engine.ready;
+        activity(engine, time, 3);
+        await deliver(engine, time);
         if (dice.next() < 0.25) {
           crashes++;
-          page.scheduler.kill();
+          await page.crash();
         } else {
-          await page.engine.close();
+          await engine.close();
         }
       }
     }
     // Then the network heals and one last page stays until its outbox is empty.
-    const last = session({ ...device, transport: chaosTransport(time, collectorFaults, () => 'ok').transport });
+    const last = session({ ...device, transport: chaosTransport(clock, collectorFaults, () => 'ok').transport });
     await last.engine.ready;
     time.jump(DAY * 2);
     await deliverUntilEmpty(last.engine, time, 40);
