@@ -226,16 +226,20 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     // top of the stored state. Read synchronously: a write landing meanwhile would hide them.
     const pending = [...gate.unsaved];
     personalizer = makePersonalizer();
+    let restored = false;
     if (loaded.state.model !== undefined) {
       try {
         personalizer.importState(loaded.state.model);
+        restored = true;
       } catch (error) {
         // Tampered or incompatible state: the profile is a rebuildable cache, start clean.
         noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
       }
     }
     if (pending.length) personalizer.observe(pending);
-    gate.putState('model', personalizer.exportState());
+    // A stored model restored as it was needs no write now (exporting it costs a returning
+    // visitor's first decision ~10 ms); the next change writes it as usual.
+    if (pending.length || !restored) gate.putState('model', personalizer.exportState());
     restoreInto(loaded.state.signals, (v) => site.importState(v));
     for (const [key, restoreState] of [
       ['reporter', (r: Reporting, v: unknown) => r.reporter.importState(v)],
