@@ -232,11 +232,13 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
       const request = checkDecideRequest(placement, decideOptions, options.decideTimeoutMs ?? DEFAULT_DECIDE_TIMEOUT_MS);
       if (request instanceof InsituError) throw request;
       const started = Date.now();
-      const decision = await withinDeadline(async () => {
+      const decision = await withinDeadline(async (expired) => {
         await ready;
         if (engine.state === 'failed') return undefined;
         // The engine must see the click that happened just before this decision.
         if (queue.size) await queue.flush();
+        // Past the deadline the page shows the fallback: a decision made now would be one nobody saw.
+        if (expired()) return undefined;
         const { placement: p, candidates, context } = request;
         const api = await engine.api();
         const result = await api.decide({ placement: p, candidates, ...(context ? { context } : {}) });
@@ -247,7 +249,9 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
           return undefined;
         }
         return result.value;
-      }, request.timeoutMs);
+      }, request.timeoutMs, (lateDecision) => {
+        void engine.call((api) => api.withdraw(lateDecision.decisionId)).catch(() => undefined);
+      });
       if (decision) {
         emitter.emit('decision', decision);
         return decision;

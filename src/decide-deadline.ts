@@ -74,12 +74,25 @@ export function fallbackDecision(request: CheckedRequest, decisionId: string, wh
   };
 }
 
-/** Resolve with the engine's decision, or undefined at the deadline. Never rejects. */
-export function withinDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<T | undefined> {
+/**
+ * Resolve with the engine's decision, or undefined at the deadline. Never rejects. `call` can ask
+ * whether the deadline has passed (then it should not start the engine's decision at all); an
+ * answer that arrives after the deadline goes to `late`, so the caller can withdraw it: the page
+ * showed the fallback, and the log must hold what was shown, once.
+ */
+export function withinDeadline<T>(call: (expired: () => boolean) => Promise<T>, timeoutMs: number, late?: (value: NonNullable<T>) => void): Promise<T | undefined> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), timeoutMs);
-    call().then(
-      (value) => (clearTimeout(timer), resolve(value)),
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      resolve(undefined);
+    }, timeoutMs);
+    call(() => expired).then(
+      (value) => {
+        clearTimeout(timer);
+        if (!expired) resolve(value);
+        else if (value !== undefined && value !== null) late?.(value);
+      },
       () => (clearTimeout(timer), resolve(undefined)),
     );
   });

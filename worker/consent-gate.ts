@@ -23,6 +23,8 @@ const STATE_KEYS: readonly StateKey[] = ['profile', 'model', 'bandit', 'ledger',
 
 /** Events held in memory while pending or while storage is down; the oldest go first past this. Same as the stored bound: memory never holds more than storage would keep. */
 export const MAX_UNSAVED_EVENTS = 5_000;
+/** Decisions held likewise; the oldest go first past this. The stored log keeps no more (retention's MAX_STORED_DECISIONS). */
+export const MAX_UNSAVED_DECISIONS = 1_000;
 /**
  * Coalesce writes (1000 writes in one transaction cost ~45 ms, one per transaction ~0.25 ms
  * each), and make them when the engine is idle: IndexedDB serializes what is put on the worker's
@@ -69,6 +71,8 @@ export class ConsentGate {
   private storeStatus: StoreStatus = { mode: 'memory', health: 'ok' };
   private unsavedEvents: InsituEvent[] = [];
   private unsavedDecisions = new Map<string, DecisionRecord>();
+  /** Decisions taken back after they may have been handed to the store: deleted after the next write's puts. */
+  private withdrawnDecisions = new Set<string>();
   private unsavedState = new Map<StateKey, unknown>();
   private droppedEvents = 0;
   private readonly memoryOutbox = createMemoryOutbox();
@@ -139,6 +143,17 @@ export class ConsentGate {
   putDecision(record: DecisionRecord): void {
     if (this.consent === 'denied') return;
     this.unsavedDecisions.set(record.decisionId, record);
+    // Bounded while nothing can be written (pending consent, memory mode, storage down): a page
+    // that keeps deciding must not grow the worker's memory without end.
+    if (this.unsavedDecisions.size > MAX_UNSAVED_DECISIONS) this.unsavedDecisions.delete(this.unsavedDecisions.keys().next().value!);
+    this.scheduleWrite(WRITE_DELAY_MS);
+  }
+
+  /** Take a decision out of the log, whether it is still waiting or already stored. */
+  dropDecision(decisionId: string): void {
+    this.unsavedDecisions.delete(decisionId);
+    if (!this.store) return;
+    this.withdrawnDecisions.add(decisionId);
     this.scheduleWrite(WRITE_DELAY_MS);
   }
 
@@ -292,6 +307,12 @@ export class ConsentGate {
         await store.putDecisions(chunk);
         for (const d of chunk) if (this.unsavedDecisions.get(d.decisionId) === d) this.unsavedDecisions.delete(d.decisionId);
       }
+      // After the puts: a decision withdrawn while its write was in flight is gone once this ends.
+      const withdrawn = [...this.withdrawnDecisions];
+      if (withdrawn.length) {
+        await store.deleteDecisions(withdrawn);
+        for (const id of withdrawn) this.withdrawnDecisions.delete(id);
+      }
       for (const [key, value] of states) {
         await store.putState(key, value);
         if (this.unsavedState.get(key) === value) this.unsavedState.delete(key);
@@ -320,6 +341,7 @@ export class ConsentGate {
     this.unwrittenSince = undefined;
     this.unsavedEvents = [];
     this.unsavedDecisions.clear();
+    this.withdrawnDecisions.clear();
     this.unsavedState.clear();
     this.storedEventCount = 0;
     this.writtenSinceRetention = 0;

@@ -68,6 +68,8 @@ export interface Personalizer {
   decide(request: DecideRequest): DecisionRecord;
   /** Credit a decision; false when the id is unknown or already rewarded. */
   reward(decisionId: string, value: number): boolean;
+  /** Undo a decision the page never showed (it answered after its deadline): no show counted, nothing to learn. */
+  withdraw(decisionId: string): void;
   explain(decisionId: string): Explanation | undefined;
   mute(tag: string): void;
   unmute(tag: string): void;
@@ -177,6 +179,12 @@ export interface Engine {
   decide(request: DecideRequest): DecisionRecord;
   /** Log a decision the page made itself (deadline fallback) so evaluation stays unbiased. */
   logFallback(record: DecisionRecord): void;
+  /**
+   * The page showed its fallback because this decision answered after the deadline: the decision
+   * leaves the log, the caps and the learner, so each decide() call is logged once, as what was shown.
+   * False when the id is unknown.
+   */
+  withdraw(decisionId: string): boolean;
   reward(decisionId: string, value: number): boolean;
   explain(decisionId: string): Explanation | undefined;
   mute(tag: string): void;

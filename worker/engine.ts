@@ -43,6 +43,12 @@ export const ATTRIBUTION_WINDOW_MS = 30 * 60_000;
  * gets it this long after the engine is ready (its tallies wait in memory meanwhile).
  */
 export const REPORTING_LOAD_DELAY_MS = 500;
+/**
+ * flush() waits this long at most for reporting code still loading (its tallies are stored with
+ * the rest); past it, events, decisions and state are written without them rather than held
+ * behind an import that hangs.
+ */
+export const REPORTING_FLUSH_WAIT_MS = 1_000;
 
 /** The parts an engine is built from; worker/index.ts supplies the real ones. */
 export interface EngineParts {
@@ -341,6 +347,17 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       }, true);
     },
 
+    withdraw(decisionId) {
+      const record = recentDecisions.get(decisionId);
+      if (!record) return false;
+      recentDecisions.delete(decisionId);
+      personalizer.withdraw(decisionId);
+      gate.dropDecision(decisionId);
+      reporting.tell((r) => r.reporter.forgetDecision(decisionId), true);
+      persistStateSoon();
+      return true;
+    },
+
     reward(decisionId, value) {
       if (!Number.isFinite(value)) throw new InsituError('invalid_argument', 'reward value must be a finite number');
       const rewarded = personalizer.reward(decisionId, value);
@@ -448,8 +465,14 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
 
     async flush() {
       await ready;
-      // The reporter's tallies are stored with the rest, so its code must be here to give them.
-      await reporting.load();
+      // The reporter's tallies are stored with the rest, so its code should be here to give them;
+      // an import that hangs must not hold the rest of the write (a page leaving flushes).
+      if (reporting.state !== 'ready') {
+        let cancelWait: (() => void) | undefined;
+        const waited = new Promise<void>((resolve) => (cancelWait = scheduler.defer(resolve, REPORTING_FLUSH_WAIT_MS)));
+        await Promise.race([reporting.load(), waited]);
+        cancelWait?.();
+      }
       if (cancelStateWrite) {
         cancelStateWrite();
         cancelStateWrite = undefined;

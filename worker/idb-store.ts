@@ -159,6 +159,10 @@ class IdbProfileStore implements ProfileStore {
     return this.run(['decisions'], 'readonly', (tx) => tx.objectStore('decisions').index('ts').getAll(null, limit));
   }
 
+  countDecisions() {
+    return this.run(['decisions'], 'readonly', (tx) => tx.objectStore('decisions').count());
+  }
+
   async deleteDecisions(ids: string[]) {
     await this.deleteKeys('decisions', ids);
   }

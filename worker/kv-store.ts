@@ -175,6 +175,8 @@ export function createKvStore(storage: KeyValueStorage, options: KvStoreOptions 
 
     getDecisions: (query = {}) => exclusive('getDecisions', ({ decisions }) => jsonCopy(takeLimit(decisions.records().sort(decisionOrder), query.limit))),
 
+    countDecisions: () => exclusive('countDecisions', ({ decisions }) => decisions.size),
+
     deleteDecisions: (ids) => exclusive('deleteDecisions', ({ decisions }) => decisions.apply({ remove: new Set(ids) })),
 
     getState: <T>(key: StateKey) =>

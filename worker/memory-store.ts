@@ -86,6 +86,10 @@ export function createMemoryStore(): ProfileStore {
       ensureOpen();
       return copyOf(takeLimit(sortedDecisions(), query.limit));
     },
+    async countDecisions() {
+      ensureOpen();
+      return decisions.size;
+    },
     async deleteDecisions(ids) {
       ensureOpen();
       for (const id of ids) decisions.delete(id);

@@ -5,7 +5,8 @@
  * when it does, so the reporter ends up exactly as if it had been there from the start. Until
  * then nothing of the reporter's is written, so the stored tallies (and a report due from them)
  * stay as they are. If the import fails (offline, a CSP that refuses the chunk) the engine keeps
- * deciding without reports, and status says why.
+ * deciding without reports, status says why, and the waiting calls stay waiting: the next flush or
+ * report check at least REPORTING_RETRY_MS later tries the import again and replays them.
  */
 import { InsituError } from './errors.js';
 import { withdraw } from './report/outbox.js';
@@ -22,6 +23,8 @@ export type ReportingSource = ReportingModule | (() => Promise<ReportingModule>)
  * counted, so a stuck load cannot grow memory without bound.
  */
 export const MAX_WAITING_OBSERVATIONS = 5_000;
+/** After a failed import, calls that need the code try again no sooner than this (a page offline for a while is not hammered). */
+export const REPORTING_RETRY_MS = 30_000;
 
 export type ReportingState = 'deferred' | 'loading' | 'ready' | 'failed';
 
@@ -62,6 +65,7 @@ export function createReportingSlot(options: ReportingSlotOptions): ReportingSlo
   let waiting: Array<(reporting: Reporting) => void> = [];
   let waitingObservations = 0;
   let loading: Promise<Reporting | undefined> | undefined;
+  let failedAt = Number.NEGATIVE_INFINITY;
 
   function arrive(module: ReportingModule): Reporting {
     const arrived = module.createReporting(options);
@@ -70,6 +74,7 @@ export function createReportingSlot(options: ReportingSlotOptions): ReportingSlo
     waitingObservations = 0;
     reporting = arrived;
     state = 'ready';
+    reason = undefined;
     return arrived;
   }
 
@@ -79,7 +84,9 @@ export function createReportingSlot(options: ReportingSlotOptions): ReportingSlo
   }
 
   function load(): Promise<Reporting | undefined> {
-    loading ??= (async () => {
+    if (loading) return loading;
+    if (state === 'failed' && options.clock.now() - failedAt < REPORTING_RETRY_MS) return Promise.resolve(undefined);
+    const attempt = (async () => {
       state = 'loading';
       try {
         const arrived = arrive(await importModule());
@@ -87,14 +94,18 @@ export function createReportingSlot(options: ReportingSlotOptions): ReportingSlo
         return arrived;
       } catch (error) {
         state = 'failed';
-        reason = `the reporting code could not load (${String((error as Error)?.message ?? error)}); no report is built or sent this session, decisions are unaffected`;
-        dropped += waitingObservations;
-        waiting = [];
+        failedAt = options.clock.now();
+        reason = `the reporting code could not load (${String((error as Error)?.message ?? error)}); no report is built or sent until it does (tried again after ${REPORTING_RETRY_MS / 1000} s); decisions are unaffected`;
         options.onError(new InsituError('network_error', reason));
         return undefined;
       }
     })();
-    return loading;
+    loading = attempt;
+    // A failed attempt leaves the slot ready for the next one (the waiting calls stay).
+    void attempt.then((arrived) => {
+      if (!arrived && loading === attempt) loading = undefined;
+    });
+    return attempt;
   }
 
   async function loaded(): Promise<Reporting> {
@@ -115,7 +126,6 @@ export function createReportingSlot(options: ReportingSlotOptions): ReportingSlo
     },
     tell(call, observation = false) {
       if (reporting) return call(reporting);
-      if (state === 'failed') return;
       if (observation && waitingObservations >= MAX_WAITING_OBSERVATIONS) {
         dropped++;
         return;

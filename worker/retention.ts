@@ -83,10 +83,20 @@ async function trimEvents(store: ProfileStore, now: number): Promise<void> {
   }
 }
 
+/**
+ * Reads only the oldest decisions: those the count bound drops, or a probe for aged ones (a
+ * decision carries its whole slate, and reading the full log each pass cost the worker tens of ms).
+ */
 async function trimDecisions(store: ProfileStore, now: number): Promise<void> {
   const cutoff = now - MAX_DECISION_AGE_MS;
-  const all = await store.getDecisions();
-  const over = Math.max(0, all.length - MAX_STORED_DECISIONS);
-  const drop = all.filter((record, index) => index < over || record.ts < cutoff);
-  if (drop.length > 0) await store.deleteDecisions(drop.map((record) => record.decisionId));
+  let over = Math.max(0, (await store.countDecisions()) - MAX_STORED_DECISIONS);
+  for (;;) {
+    const limit = Math.min(RETENTION_CHUNK, Math.max(AGE_PROBE, over));
+    const oldest = await store.getDecisions({ limit });
+    const drop = oldest.filter((record, index) => index < over || record.ts < cutoff);
+    if (drop.length > 0) await store.deleteDecisions(drop.map((record) => record.decisionId));
+    over = Math.max(0, over - drop.length);
+    // Oldest first: past the count bound, only a full read of aged records can hide more.
+    if (drop.length < limit || oldest.length < limit) return;
+  }
 }

@@ -177,7 +177,9 @@ export interface ProfileStore {
   /** Delete the given event ids (used by retention after compaction). */
   deleteEvents(ids: string[]): Promise<void>;
   putDecisions(records: DecisionRecord[]): Promise<void>;
+  /** Decisions oldest first (equal timestamps in id order). */
   getDecisions(query?: { limit?: number }): Promise<DecisionRecord[]>;
+  countDecisions(): Promise<number>;
   deleteDecisions(ids: string[]): Promise<void>;
   getState<T>(key: StateKey): Promise<T | undefined>;
   putState(key: StateKey, value: unknown): Promise<void>;

@@ -33,6 +33,8 @@ export interface WorkerApi {
   decide(request: DecideRequest): Promise<Result<Decision>>;
   /** Log a decision the page made itself (deadline fallback) so evaluation stays unbiased. */
   logFallback(decision: Decision, candidates: string[]): Promise<Result<void>>;
+  /** Take back a decision that answered after the page's deadline (the page showed its fallback). */
+  withdraw(decisionId: string): Promise<Result<boolean>>;
   reward(decisionId: string, value: number): Promise<Result<boolean>>;
   explain(decisionId: string): Promise<Result<Explanation | undefined>>;
   mute(tag: string): Promise<Result<void>>;

@@ -157,6 +157,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
         const record: DecisionRecord = { ...decision, candidates, scores: candidates.map(() => 0), probabilities };
         e.logFallback(record);
       }),
+    withdraw: (decisionId) => run((e) => e.withdraw(decisionId)),
     reward: (decisionId, value) => run((e) => e.reward(decisionId, value)),
     explain: (decisionId) => run((e) => e.explain(decisionId)),
     mute: (tag) => run((e) => e.mute(tag)),

@@ -14,7 +14,7 @@ import { timerScheduler } from '../../worker/timer-scheduler.js';
 import type { Engine, EngineOptions } from '../../worker/engine-types.js';
 import type { CatalogItem, Decision, DecisionRecord, InsituEvent, Priors } from '../../worker/types.js';
 import { createConsentController } from '../consent/controller.js';
-import { checkDecideRequest, DEFAULT_DECIDE_TIMEOUT_MS, fallbackDecision } from '../decide-deadline.js';
+import { checkDecideRequest, DEFAULT_DECIDE_TIMEOUT_MS, fallbackDecision, withinDeadline } from '../decide-deadline.js';
 import { createEmitter } from '../emitter.js';
 import { createEventQueue } from '../event-queue.js';
 import type { ClientStatus, InsituClient, InsituEvents } from '../types.js';
@@ -35,25 +35,6 @@ async function fetchJson(fetchImpl: typeof fetch, url: string, code: 'invalid_ca
   const text = await response.text();
   if (text.length > MAX_CATALOG_BYTES) throw new InsituError(code, `${url} is larger than ${MAX_CATALOG_BYTES} bytes`);
   return JSON.parse(text) as unknown;
-}
-
-/**
- * Resolve with `call`'s answer, or undefined at the deadline. `expired()` turns true in the same
- * tick the deadline passes, so a call can check it just before the (synchronous) engine decides:
- * a decision the app will never show is then never made, and never logged as shown.
- */
-function raceDeadline<T>(call: (expired: () => boolean) => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (value: T | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(value);
-    };
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
-    call(() => settled).then(finish, () => finish(undefined));
-  });
 }
 
 /** The page-facing decision: the per-candidate arrays stay in the device's log. */
@@ -182,7 +163,9 @@ export function createNativeClient(options: NativeInsituOptions, makeEngine: Eng
       const request = checkDecideRequest(placement, decideOptions, options.decideTimeoutMs ?? DEFAULT_DECIDE_TIMEOUT_MS);
       if (request instanceof InsituError) throw request;
       let refused: InsituError | undefined;
-      const decision = await raceDeadline(async (expired) => {
+      // `expired()` turns true in the tick the deadline passes, and the engine decides synchronously
+      // right after the check: a decision the app will never show is never made, never logged.
+      const decision = await withinDeadline(async (expired) => {
         await ready;
         if (!engine) return undefined;
         // The engine must see the tap that happened just before this decision.

@@ -19,11 +19,15 @@ import { installGuards, readGuards, recordWorkerStates, type GuardedWindow } fro
 const { server, browser, open } = useChromium({ fresh: 'origin' });
 
 const JS = { 'content-type': 'text/javascript' };
-/** The real worker with a test-only trigger: on `{ insituTest: 'close' }` it closes itself; on `'wedge'` it spins forever. */
+/**
+ * The real worker with a test-only trigger: on `{ insituTest: 'close' }` it closes itself; on
+ * `'wedge'` it spins forever; on `'stall'` it is busy for `ms` and then carries on.
+ */
 const TRIGGERED_WORKER = `import '/dist/insitu-worker.js';
 self.addEventListener('message', (event) => {
   if (event.data?.insituTest === 'close') self.close();
   if (event.data?.insituTest === 'wedge') for (;;) {}
+  if (event.data?.insituTest === 'stall') for (const until = performance.now() + event.data.ms; performance.now() < until; ) {}
 });`;
 
 beforeEach(() => {
@@ -175,6 +179,31 @@ describe('a worker that dies while running', () => {
     });
     expect(result).toEqual({ worker: 'running', workers: 2 });
     expect(await storedItemIds(page)).toEqual([...names('before', 3), ...names('after', 4)].sort());
+    expect((await readGuards(page)).unhandled).toEqual([]);
+  });
+
+  it('busy past the deadline: the page shows its fallback, and the decision that answers late is withdrawn, so the call is logged once, as shown', async () => {
+    server.routes.set('/pages/triggered-worker.js', () => ({ status: 200, headers: JS, body: TRIGGERED_WORKER }));
+    const page = await openApp('personalization=granted&worker=/pages/triggered-worker.js');
+    const result = await page.evaluate(async () => {
+      const { insitu, guards } = window as unknown as GuardedWindow;
+      const inTime = await insitu.decide('hero', { candidates: ['emma', 'dune'], timeoutMs: 2_000 });
+      // The worker takes the decide() message only after 400 ms of other work: it decides, and answers, late.
+      guards.workers[0]!.postMessage({ insituTest: 'stall', ms: 400 });
+      const late = await insitu.decide('hero', { candidates: ['emma', 'dune'], timeoutMs: 50 });
+      // Let the late answer arrive and its withdrawal land, then write everything.
+      await new Promise((r) => setTimeout(r, 600));
+      await insitu.flush();
+      const exported = await insitu.exportData();
+      return { inTime, late, logged: exported.decisions.map((d) => ({ decisionId: d.decisionId, policy: d.policy })), workers: guards.workers.length };
+    });
+    expect(result.inTime.policy).not.toBe('fallback');
+    expect(result.late.policy).toBe('fallback');
+    expect(result.workers).toBe(1);
+    expect(result.logged).toEqual([
+      { decisionId: result.inTime.decisionId, policy: result.inTime.policy },
+      { decisionId: result.late.decisionId, policy: 'fallback' },
+    ]);
     expect((await readGuards(page)).unhandled).toEqual([]);
   });
 

@@ -60,6 +60,9 @@ export function createRecordingPersonalizer(options: PersonalizerOptions): Recor
       rewards.push([decisionId, value]);
       return true;
     },
+    withdraw(decisionId) {
+      unrewarded.delete(decisionId);
+    },
     explain: () => undefined,
     mute() {},
     unmute() {},

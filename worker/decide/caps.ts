@@ -30,6 +30,20 @@ export class FrequencyCaps {
     if (this.size > MAX_CAP_ENTRIES) this.dropOldest();
   }
 
+  /** Take back one show recorded at `ts` (a decision the page never showed). */
+  unrecord(placement: string, itemId: string, ts: number): void {
+    const byItem = this.shows.get(placement);
+    const list = byItem?.get(itemId);
+    if (!byItem || !list) return;
+    const at = list.lastIndexOf(ts);
+    if (at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) {
+      byItem.delete(itemId);
+      this.size--;
+    }
+  }
+
   isCapped(placement: string, itemId: string, now: number): boolean {
     const list = this.shows.get(placement)?.get(itemId);
     if (!list || list.length < FREQUENCY_CAP_SHOWS) return false;

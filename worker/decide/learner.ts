@@ -79,6 +79,11 @@ export class Learner {
     while (this.pending.length > MAX_PENDING_IMPRESSIONS) this.settleOne(0);
   }
 
+  /** A decision the page never showed: its impression teaches nothing. */
+  dropPending(decisionId: string): void {
+    this.pending = this.pending.filter((p) => p.decisionId !== decisionId);
+  }
+
   /** Impressions whose click window has passed become negatives. */
   settle(now: number): void {
     for (let p = 0; p < this.pending.length; ) {

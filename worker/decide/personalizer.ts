@@ -16,7 +16,7 @@ import { Learner } from './learner.js';
 import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
 import { defaultScore, rankingScore, type ScoringState } from './scorer.js';
-import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, type PendingImpression, type PersonalizerStateBody, type StoredDecision } from './state.js';
+import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, storedDecision, type PendingImpression, type PersonalizerStateBody, type StoredDecision } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
 export const MAX_HELD_DECISIONS = 200;
@@ -110,7 +110,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       pending: learner.pending.map((p): PendingImpression => [p.itemId, p.placement, p.ts, p.decisionId, p.context.map((c): [number, number] => [c.hash, c.value])]),
       positives: [...learner.positives],
       caps: parts.caps.entries(),
-      decisions: [...parts.decisions.values()].slice(-MAX_STATE_DECISIONS),
+      decisions: [...parts.decisions.values()].slice(-MAX_STATE_DECISIONS).map(storedDecision),
       muted: [...parts.muted],
       seq: learner.seq,
       precision: Array.from(model.precision),
@@ -225,6 +225,14 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
         held.context.map(([hash, v]) => ({ hash, value: v })),
       );
       return true;
+    },
+
+    withdraw(decisionId) {
+      const held = parts.decisions.get(decisionId);
+      if (!held) return;
+      parts.decisions.delete(decisionId);
+      parts.caps.unrecord(held.record.placement, held.record.itemId, held.record.ts);
+      parts.learner.dropPending(decisionId);
     },
 
     explain(decisionId): Explanation | undefined {

@@ -22,6 +22,12 @@ export const STATE_VERSION = 2;
 export const MAX_STATE_WEIGHTS = 20_000;
 /** Recent decisions kept across reloads, for reward() and explain() after a page reload. */
 export const MAX_STATE_DECISIONS = 50;
+/**
+ * Alternatives kept with each stored decision, best first (the chosen item always among them).
+ * The full slate is in the decision log; the state is written once a second, and 50 decisions
+ * over 50 candidates each were two thirds of its bytes (and of the time to checksum it).
+ */
+export const MAX_STATE_ALTERNATIVES = 10;
 /** Impressions waiting for a click before they count as negatives. */
 export const MAX_PENDING_IMPRESSIONS = 64;
 /** Items whose last positive event time is remembered (to avoid learning one click twice). */
@@ -75,6 +81,32 @@ export interface PersonalizerState {
   version: typeof STATE_VERSION;
   checksum: string;
   body: PersonalizerStateBody;
+}
+
+/**
+ * A held decision as the state stores it: its best MAX_STATE_ALTERNATIVES candidates by score
+ * (the chosen one always kept), in their original order. reward() needs none of the slate;
+ * explain() after a reload lists these alternatives.
+ */
+export function storedDecision(held: StoredDecision): StoredDecision {
+  const { record } = held;
+  if (record.candidates.length <= MAX_STATE_ALTERNATIVES) return held;
+  const chosen = record.candidates.indexOf(record.itemId);
+  const best = record.candidates
+    .map((_, i) => i)
+    .filter((i) => i !== chosen)
+    .sort((a, b) => record.scores[b]! - record.scores[a]! || a - b)
+    .slice(0, chosen >= 0 ? MAX_STATE_ALTERNATIVES - 1 : MAX_STATE_ALTERNATIVES);
+  const kept = (chosen >= 0 ? [chosen, ...best] : best).sort((a, b) => a - b);
+  return {
+    ...held,
+    record: {
+      ...record,
+      candidates: kept.map((i) => record.candidates[i]!),
+      scores: kept.map((i) => record.scores[i]!),
+      probabilities: kept.map((i) => record.probabilities[i]!),
+    },
+  };
 }
 
 export function checksumOf(body: PersonalizerStateBody): string {

@@ -87,6 +87,8 @@ export interface Aggregator {
   observeDecision(record: DecisionRecord): void;
   observeEvent(event: InsituEvent): void;
   observeReward(decisionId: string, value: number): void;
+  /** A decision the page never showed (it answered after its deadline): its counts are taken back. */
+  forgetDecision(decisionId: string): void;
   observeHealth(health: HealthObservation): void;
   /** Remove and return every period that ended at least `graceMs` before `now`, oldest first. */
   takeDuePeriods(now: number, graceMs: number): PeriodTally[];
@@ -220,6 +222,20 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       decision.rewarded = true;
       const target = decisionCell(decision);
       if (target) target.cell.reward += Math.min(1, Math.max(0, value));
+    },
+
+    forgetDecision(decisionId) {
+      const at = state.decisions.findIndex((d) => d.id === decisionId);
+      if (at < 0) return;
+      const decision = state.decisions[at]!;
+      state.decisions.splice(at, 1);
+      const period = decision.periodStart >= state.closedThrough ? state.periods.find((p) => p.start === decision.periodStart) : undefined;
+      if (!period) return;
+      period.decisions = Math.max(0, period.decisions - 1);
+      if (declared.has(decision.placement)) {
+        const cell = cellOf(period, decision.placement, decision.arm);
+        cell.impressions = Math.max(0, cell.impressions - 1);
+      }
     },
 
     observeHealth(health) {

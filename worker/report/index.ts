@@ -52,6 +52,8 @@ export interface Reporter {
   observeDecision(record: DecisionRecord): void;
   observeEvent(event: InsituEvent): void;
   observeReward(decisionId: string, value: number): void;
+  /** A decision the page never showed (it answered after its deadline): its counts are taken back. */
+  forgetDecision(decisionId: string): void;
   observeHealth(health: HealthObservation): void;
   setCatalog(items: CatalogItem[]): void;
   /** React to consent: a `metrics` denial discards everything not yet reported. */
@@ -134,6 +136,7 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
     observeDecision: (record) => aggregator.observeDecision(record),
     observeEvent: (event) => aggregator.observeEvent(event),
     observeReward: (decisionId, value) => aggregator.observeReward(decisionId, value),
+    forgetDecision: (decisionId) => aggregator.forgetDecision(decisionId),
     observeHealth: (health) => aggregator.observeHealth(health),
     setCatalog,
 

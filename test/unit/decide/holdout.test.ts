@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hashString } from '../../../worker/decide/hash.js';
 import { isInHoldout } from '../../../worker/decide/index.js';
 import { holdoutBucket, HOLDOUT_SALT } from '../../../worker/decide/holdout.js';
 import { InsituError } from '../../../worker/errors.js';
@@ -37,6 +39,14 @@ describe('holdout assignment', () => {
       expect(holdoutBucket(c.deviceId)).toBe(c.bucket);
       for (const [fraction, expected] of Object.entries(c.inHoldout)) expect(isInHoldout(c.deviceId, Number(fraction))).toBe(expected);
     }
+  });
+
+  it('hashString equals the documented hash for any string: ASCII, 2-, 3- and 4-byte characters, lone surrogates', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string()), (text) => hashString(text) === referenceHash(text)),
+      { numRuns: 2_000 },
+    );
+    for (const text of ['', 'a', 'é', '€', '😀', '\ud800', '\udc00x', 'x\ud83d']) expect(hashString(text)).toBe(referenceHash(text));
   });
 
   it('is stable per device: the same id gets the same arm on every call', () => {

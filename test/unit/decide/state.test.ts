@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InsituError } from '../../../worker/errors.js';
 import { buildPriors } from '../../../worker/decide/index.js';
-import { checksumOf, MAX_STATE_DECISIONS, STATE_VERSION, type PersonalizerState } from '../../../worker/decide/state.js';
+import { checksumOf, MAX_STATE_ALTERNATIVES, MAX_STATE_DECISIONS, STATE_VERSION, type PersonalizerState } from '../../../worker/decide/state.js';
 import { harness, twoThemeCatalog } from './helpers.js';
 
 const catalog = twoThemeCatalog();
@@ -98,6 +98,35 @@ describe('personalizer state', () => {
     expect(top[0]!.itemId).toBe('a5');
     expect(() => h.personalizer.setCatalog([{ id: 'x' }, { id: 'x' }])).toThrow(expect.objectContaining({ code: 'invalid_catalog' }));
     expect(() => h.personalizer.setPriors({ version: 3 } as never)).toThrow(expect.objectContaining({ code: 'invalid_priors' }));
+  });
+
+  it(`stores each decision with its best ${MAX_STATE_ALTERNATIVES} alternatives (the chosen one always): reward and explain still work after a reload`, () => {
+    const h = harness({ catalog, priors, seed: 4 });
+    h.personalizer.observe(h.events('click', ['a0', 'a1', 'a2']));
+    // Offer the worst-scoring items too, so the chosen one (exploration may pick any) is tested either way.
+    const made = Array.from({ length: 12 }, () => h.personalizer.decide({ placement: 'home', candidates: all }));
+    const state = JSON.parse(JSON.stringify(h.personalizer.exportState())) as PersonalizerState;
+    for (const { record } of state.body.decisions) {
+      const original = made.find((d) => d.decisionId === record.decisionId)!;
+      expect(record.candidates.length).toBe(MAX_STATE_ALTERNATIVES);
+      expect(record.candidates).toContain(original.itemId);
+      // The kept ones are in the slate's order, each with its own score and probability.
+      const at = record.candidates.map((id) => original.candidates.indexOf(id));
+      expect(at).toEqual([...at].sort((x, y) => x - y));
+      expect(record.scores).toEqual(at.map((i) => original.scores[i]));
+      expect(record.probabilities).toEqual(at.map((i) => original.probabilities[i]));
+      // Apart from the chosen one, no dropped candidate scored above a kept one.
+      const others = at.filter((i) => original.candidates[i] !== original.itemId).map((i) => original.scores[i]!);
+      const dropped = original.scores.filter((_, i) => !at.includes(i));
+      expect(Math.max(...dropped)).toBeLessThanOrEqual(Math.min(...others));
+    }
+    const copy = harness({ catalog, priors, seed: 4 });
+    copy.clock.t = h.clock.t;
+    copy.personalizer.importState(state);
+    const last = made[made.length - 1]!;
+    expect(copy.personalizer.explain(last.decisionId)?.alternatives).toHaveLength(MAX_STATE_ALTERNATIVES);
+    expect(copy.personalizer.explain(last.decisionId)?.reasons).toEqual(last.reasons);
+    expect(copy.personalizer.reward(last.decisionId, 1)).toBe(true);
   });
 
   it('stays bounded however long it runs', () => {

@@ -4,6 +4,7 @@
  * store degrades to memory and is retried without losing events.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_UNSAVED_DECISIONS } from '../../../worker/consent-gate.js';
 import { composeEngine } from '../../../worker/engine.js';
 import { InsituError } from '../../../worker/errors.js';
 import { createMemoryStore } from '../../../worker/memory-store.js';
@@ -90,6 +91,19 @@ describe('engine consent gate', () => {
     await engine.flush();
     expect(await db.store.countEvents()).toBe(7);
     expect(engine.status()).toMatchObject({ pendingEvents: 0, storedEvents: 7 });
+  });
+
+  it(`holds at most ${MAX_UNSAVED_DECISIONS} decisions while pending, the newest, and a grant stores exactly those`, async () => {
+    const db = durableStore();
+    const engine = composeEngine({ openStore: db.open, clock }, recordingParts());
+    await engine.ready;
+    const made = Array.from({ length: MAX_UNSAVED_DECISIONS + 250 }, () => engine.decide({ placement: 'home', candidates: ['a', 'b'] }).decisionId);
+    await engine.flush();
+    expect(db.opens).toBe(0);
+    await engine.setConsent({ personalization: 'granted', metrics: 'pending', sensitive: 'pending' });
+    await engine.flush();
+    const stored = (await db.store.getDecisions()).map((d) => d.decisionId);
+    expect(stored.sort()).toEqual(made.slice(-MAX_UNSAVED_DECISIONS).sort());
   });
 
   it('a denial erases the store and memory, and later events are not kept', async () => {

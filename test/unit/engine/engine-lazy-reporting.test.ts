@@ -5,7 +5,8 @@
  * status, and a withdrawal of `metrics` still empties the outbox.
  */
 import { describe, expect, it } from 'vitest';
-import { composeEngine } from '../../../worker/engine.js';
+import { composeEngine, REPORTING_FLUSH_WAIT_MS } from '../../../worker/engine.js';
+import { REPORTING_RETRY_MS } from '../../../worker/reporting-slot.js';
 import { createEngine } from '../../../worker/index.js';
 import { createPersonalizer, isInHoldout } from '../../../worker/decide/index.js';
 import { createMemoryStore } from '../../../worker/memory-store.js';
@@ -120,5 +121,54 @@ describe('reporting loaded after the first decision', () => {
     await engine.setConsent({ ...ALL_GRANTED, metrics: 'denied' });
     expect(await store.getOutbox()).toEqual([]);
     expect(transport.bodies).toEqual([]);
+  });
+
+  it('tries a failed import again after REPORTING_RETRY_MS, and replays what happened meanwhile', async () => {
+    const store = createMemoryStore();
+    const time = manualTime(DAY1);
+    let online = false;
+    let attempts = 0;
+    const source = () => (attempts++, online ? Promise.resolve({ createReporting }) : Promise.reject(new TypeError('Failed to fetch dynamically imported module')));
+    const engine = composeEngine(
+      { catalog: CATALOG, clock: time, scheduler: time, consent: ALL_GRANTED, holdoutFraction: 0, openStore: async () => store, report: { placements: ['home'] } },
+      { createPersonalizer, isInHoldout, reporting: source },
+    );
+    await engine.ready;
+    engine.decide({ placement: 'home', candidates: ['a', 'b'] });
+    await time.advance(0);
+    expect(engine.status().reporting.state).toBe('failed');
+    engine.decide({ placement: 'home', candidates: ['b', 'c'] });
+    // Too soon: a flush does not try again.
+    await engine.flush();
+    expect(attempts).toBe(1);
+
+    online = true;
+    await time.advance(REPORTING_RETRY_MS);
+    await engine.flush();
+    expect(attempts).toBe(2);
+    expect(engine.status().reporting).toEqual({ state: 'ready' });
+    const tallies = (await engine.exportData()).state.reporter as AggregatorState;
+    expect(tallies.periods.map((p) => p.decisions)).toEqual([2]);
+  });
+
+  it(`flush() waits at most ${REPORTING_FLUSH_WAIT_MS} ms for an import that hangs, and writes the rest`, async () => {
+    const store = createMemoryStore();
+    const time = manualTime(DAY1);
+    const engine = composeEngine(
+      { catalog: CATALOG, clock: time, scheduler: time, consent: ALL_GRANTED, openStore: async () => store },
+      { createPersonalizer, isInHoldout, reporting: () => new Promise<ReportingModule>(() => undefined) },
+    );
+    await engine.ready;
+    engine.track([{ id: 'e1', type: 'view', itemId: 'a', ts: time.now() }]);
+    engine.decide({ placement: 'home', candidates: ['a', 'b'] });
+    let flushed = false;
+    const flushing = engine.flush().then(() => (flushed = true));
+    await time.advance(REPORTING_FLUSH_WAIT_MS - 1);
+    expect(flushed).toBe(false);
+    await time.advance(1);
+    await flushing;
+    expect(await store.countEvents()).toBe(1);
+    expect(await store.getDecisions()).toHaveLength(1);
+    expect(engine.status().reporting.state).toBe('loading');
   });
 });

@@ -26,4 +26,30 @@ describe('decide() arguments and deadline', () => {
     expect(await withinDeadline(async () => 'decided', 1_000)).toBe('decided');
     expect(await withinDeadline(() => Promise.reject(new Error('dead')), 1_000)).toBeUndefined();
   });
+
+  it('hands an answer that arrives after the deadline to `late`, and tells the call the deadline passed', async () => {
+    const late: string[] = [];
+    let answer: (value: string) => void = () => undefined;
+    let expiredBefore = true;
+    let expiredAfter = false;
+    let check: () => boolean = () => false;
+    const result = withinDeadline(
+      (expired) => {
+        check = expired;
+        expiredBefore = expired();
+        return new Promise<string>((resolve) => (answer = resolve));
+      },
+      20,
+      (value) => late.push(value),
+    );
+    expect(await result).toBeUndefined();
+    expiredAfter = check();
+    answer('decided-too-late');
+    await new Promise((r) => setTimeout(r, 0));
+    expect({ expiredBefore, expiredAfter, late }).toEqual({ expiredBefore: false, expiredAfter: true, late: ['decided-too-late'] });
+    // In time: nothing is late.
+    const inTime: string[] = [];
+    expect(await withinDeadline(async () => 'ok', 1_000, (v) => inTime.push(v))).toBe('ok');
+    expect(inTime).toEqual([]);
+  });
 });

@@ -43,6 +43,9 @@ export function createClickCountPersonalizer(options: PersonalizerOptions): Pers
     reward(decisionId) {
       return decisions.delete(decisionId);
     },
+    withdraw(decisionId) {
+      decisions.delete(decisionId);
+    },
     explain(decisionId): Explanation | undefined {
       const record = decisions.get(decisionId);
       if (!record) return undefined;

@@ -44,6 +44,22 @@ describe('aggregation per placement and arm', () => {
     expect(period.engagement).toEqual([{ placement: 'home', state: 'converted' }]);
   });
 
+  it('takes back a withdrawn decision (it answered after the page had shown its fallback)', () => {
+    const { reporter, tally } = setup();
+    const late = decision({ placement: 'home', policy: 'personalized', itemId: 'a' });
+    const shown = decision({ placement: 'home', policy: 'fallback', itemId: 'b' });
+    reporter.observeDecision(late);
+    reporter.observeDecision(shown);
+    reporter.forgetDecision(late.decisionId);
+    reporter.forgetDecision('never-made');
+    reporter.observeEvent(event({ type: 'click', placement: 'home', itemId: 'a' })); // nothing left to attribute it to
+    expect(tally().decisions).toBe(1);
+    expect(tally().cells).toEqual([
+      { placement: 'home', arm: 'personalized', impressions: 0, clicks: 0, conversions: 0, reward: 0 },
+      { placement: 'home', arm: 'fallback', impressions: 1, clicks: 0, conversions: 0, reward: 0 },
+    ]);
+  });
+
   it('attributes a click without a decision id to the latest decision showing that item there', () => {
     const { reporter, tally } = setup();
     reporter.observeDecision(decision({ placement: 'side', policy: 'holdout', itemId: 'b' }));

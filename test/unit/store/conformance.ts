@@ -150,8 +150,10 @@ export function describeProfileStoreConformance(name: string, makeStore: () => P
       expect(all.map((d) => d.decisionId)).toEqual(['d1', 'd2', 'd3']);
       expect(all[1]).toEqual({ ...decision('d2', 20), reward: 1, rewardedAt: 25 });
       expect((await store.getDecisions({ limit: 2 })).map((d) => d.decisionId)).toEqual(['d1', 'd2']);
+      expect(await store.countDecisions()).toBe(3);
       await store.deleteDecisions(['d1', 'nope']);
       expect((await store.getDecisions()).map((d) => d.decisionId)).toEqual(['d2', 'd3']);
+      expect(await store.countDecisions()).toBe(2);
     });
 
     it('round-trips state records and overwrites them', async () => {

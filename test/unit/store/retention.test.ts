@@ -6,11 +6,11 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_UNSAVED_EVENTS, RETENTION_EVERY_EVENTS } from '../../../worker/consent-gate.js';
+import { MAX_UNSAVED_DECISIONS, MAX_UNSAVED_EVENTS, RETENTION_EVERY_EVENTS } from '../../../worker/consent-gate.js';
 import { MAX_COMPACTED_ITEMS, readCompactedEvents, type CompactedEvents } from '../../../worker/compacted-events.js';
 import { openIdbStore } from '../../../worker/idb-store.js';
 import { createMemoryStore } from '../../../worker/memory-store.js';
-import { applyRetention, MAX_EVENT_AGE_MS, MAX_STORED_DECISIONS, MAX_STORED_EVENTS, RETENTION_LOCK } from '../../../worker/retention.js';
+import { AGE_PROBE, applyRetention, MAX_EVENT_AGE_MS, MAX_STORED_DECISIONS, MAX_STORED_EVENTS, RETENTION_CHUNK, RETENTION_LOCK } from '../../../worker/retention.js';
 import { createSeededRandom, randomId } from '../../../worker/seeded-random.js';
 import type { InsituEvent, ProfileStore } from '../../../worker/types.js';
 import { decision, event } from './conformance.js';
@@ -60,6 +60,7 @@ describe('retention bounds', () => {
     expect(MAX_STORED_EVENTS).toBe(MAX_UNSAVED_EVENTS);
     expect(MAX_EVENT_AGE_MS).toBe(90 * DAY_MS);
     expect(MAX_STORED_DECISIONS).toBe(1_000);
+    expect(MAX_STORED_DECISIONS).toBe(MAX_UNSAVED_DECISIONS);
   });
 });
 
@@ -188,6 +189,22 @@ describe('retention rules', () => {
     expect(kept).toHaveLength(MAX_STORED_DECISIONS);
     expect(kept[0]!.decisionId).toBe('d0200');
     expect(kept.at(-1)!.decisionId).toBe('d1199');
+  });
+  it('drops every aged decision, beyond one probe, reading only the oldest of the log', async () => {
+    const inner = createMemoryStore();
+    const reads: Array<number | undefined> = [];
+    const store = Object.assign(Object.create(inner) as ProfileStore, {
+      getDecisions: (query: { limit?: number } = {}) => (reads.push(query.limit), inner.getDecisions(query)),
+    });
+    const now = Date.UTC(2025, 5, 1);
+    const aged = AGE_PROBE * 2 + 5;
+    await store.putDecisions(Array.from({ length: aged }, (_, i) => decision(`old${String(i).padStart(4, '0')}`, now - 100 * DAY_MS + i)));
+    await store.putDecisions(Array.from({ length: 300 }, (_, i) => decision(`new${String(i).padStart(4, '0')}`, now - 1_000 + i)));
+    await applyRetention(store, now);
+    const kept = await inner.getDecisions();
+    expect(kept).toHaveLength(300);
+    expect(kept.every((d) => d.decisionId.startsWith('new'))).toBe(true);
+    expect(reads.every((limit) => limit !== undefined && limit <= RETENTION_CHUNK)).toBe(true);
   });
 });
 
