@@ -78,6 +78,8 @@ export interface FeatureSpace {
   embeddingNorm: number;
   /** Compiled rows by item index; an item not compiled yet has none. */
   rows: Array<ItemRow | undefined>;
+  /** compileRowsAhead's cursor: every item before it is compiled. */
+  compiledBefore: number;
 }
 
 /** One item's sparse feature vector: values[k] at feature indices[k], indices ascending. */
@@ -137,12 +139,23 @@ export function buildFeatureSpace(catalog: CatalogIndex): FeatureSpace {
     items: catalog.items,
     embeddingNorm: rootMeanSquareNorm(catalog, embeddingDim),
     rows: new Array<ItemRow | undefined>(catalog.items.length),
+    compiledBefore: 0,
   };
 }
 
 /** The feature row of catalog item `item`, compiled on first use. */
 export function itemRow(space: FeatureSpace, item: number): ItemRow {
   return (space.rows[item] ??= compileRow(space, space.items[item]!));
+}
+
+/** Compile up to `count` rows not compiled yet, in index order; true once every row is compiled. */
+export function compileRowsAhead(space: FeatureSpace, count: number): boolean {
+  for (let compiled = 0; space.compiledBefore < space.items.length && compiled < count; space.compiledBefore++) {
+    if (space.rows[space.compiledBefore]) continue;
+    itemRow(space, space.compiledBefore);
+    compiled++;
+  }
+  return space.compiledBefore >= space.items.length;
 }
 
 function compileRow(space: FeatureSpace, item: CatalogItem): ItemRow {

@@ -39,6 +39,20 @@ describe('lazily compiled item features', () => {
     expect(compiledRows(space)).toBe(items.length);
   });
 
+  it('compileAhead compiles the rest in steps of the count asked, then answers true at once', () => {
+    const items = catalog();
+    const h = harness({ catalog: items });
+    const { space } = compileCatalog(items);
+    h.personalizer.decide({ placement: 'home', candidates: items.slice(0, 50).map((item) => item.id) });
+    expect(h.personalizer.compileAhead(100)).toBe(false);
+    expect(compiledRows(space)).toBe(150);
+    let steps = 1;
+    while (!h.personalizer.compileAhead(100)) steps++;
+    expect(compiledRows(space)).toBe(items.length);
+    expect(steps).toBe(5);
+    expect(h.personalizer.compileAhead(100)).toBe(true);
+  });
+
   it('gives the same rows in any compile order', () => {
     const items = catalog();
     const forward = buildFeatureSpace(indexCatalog(items));
