@@ -1,6 +1,8 @@
 /** The online simulator's machinery: the ridge core of the linear anchors and the simulation loop. */
 import { describe, expect, it } from 'vitest';
-import { linUcbPolicy, type OnlinePolicy } from '../bench/online/policies.js';
+import { FREQUENCY_CAP_SHOWS } from '../../worker/decide/caps.js';
+import { linUcbPolicy, withCaps, type OnlinePolicy } from '../bench/online/policies.js';
+import { DAILY_ROUND_MS, ROUND_MS } from '../bench/online/settings.js';
 import { Ridge } from '../bench/online/ridge.js';
 import { simulate, type SimulationSettings } from '../bench/online/simulate.js';
 import type { World } from '../bench/online/world.js';
@@ -118,5 +120,42 @@ describe('simulate', () => {
     // Feedback for round r arrives before the decision at r + delay, i.e. after decision r + delay − 1.
     expect(new Set(lags)).toEqual(new Set([settings.delay]));
     expect(lags.length).toBe(settings.rounds - settings.delay);
+  });
+});
+
+describe('withCaps: the engine\'s frequency caps around an anchor', () => {
+  /** Always picks the first candidate it is offered; records what it was offered. */
+  function stubborn() {
+    const offered: number[][] = [];
+    const policy: OnlinePolicy = { choose: (candidates) => (offered.push([...candidates]), candidates[0]!), learn() {} };
+    return { policy, offered };
+  }
+
+  it('rests an item after FREQUENCY_CAP_SHOWS ignored showings within a day, never blanks the placement, and a click lifts the cap', () => {
+    const { policy, offered } = stubborn();
+    const capped = withCaps(policy, ROUND_MS);
+    for (let round = 0; round < FREQUENCY_CAP_SHOWS; round++) {
+      expect(capped.choose([7, 8], round)).toBe(7);
+      capped.learn(round, 7, 0);
+    }
+    // Item 7 rests: only 8 is offered to the policy.
+    expect(capped.choose([7, 8], FREQUENCY_CAP_SHOWS)).toBe(8);
+    expect(offered.at(-1)).toEqual([8]);
+    // Everything resting: everything is eligible again.
+    capped.learn(FREQUENCY_CAP_SHOWS, 8, 0);
+    expect(capped.choose([7], FREQUENCY_CAP_SHOWS + 1)).toBe(7);
+    // A click on 7 lifts its cap at once.
+    capped.learn(FREQUENCY_CAP_SHOWS + 1, 7, 1);
+    expect(capped.choose([7, 8], FREQUENCY_CAP_SHOWS + 2)).toBe(7);
+  });
+
+  it('at one decision a day the caps never bind', () => {
+    const { policy, offered } = stubborn();
+    const capped = withCaps(policy, DAILY_ROUND_MS);
+    for (let round = 0; round < 10; round++) {
+      capped.choose([7, 8], round);
+      capped.learn(round, 7, 0);
+    }
+    expect(offered.every((c) => c.length === 2)).toBe(true);
   });
 });

@@ -52,6 +52,21 @@ export class FrequencyCaps {
     return recent >= FREQUENCY_CAP_SHOWS;
   }
 
+  /**
+   * The candidates that may be shown now (1) and how many rest (are capped). When every candidate
+   * is resting, all are eligible and none counts as capped: a placement never goes blank because of caps.
+   */
+  eligibility(placement: string, itemIds: readonly string[], now: number): { eligible: Uint8Array; capped: number } {
+    const eligible = new Uint8Array(itemIds.length);
+    let capped = 0;
+    itemIds.forEach((itemId, a) => {
+      if (this.isCapped(placement, itemId, now)) capped++;
+      else eligible[a] = 1;
+    });
+    if (capped === itemIds.length) return { eligible: eligible.fill(1), capped: 0 };
+    return { eligible, capped };
+  }
+
   /** A click: the item is wanted again, in one placement or (no placement) everywhere. */
   clear(itemId: string, placement?: string): void {
     for (const [name, byItem] of this.shows) {

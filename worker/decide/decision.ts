@@ -33,18 +33,8 @@ export function chooseItem(parts: Parts, request: DecideRequest, context: Decisi
 
   const count = candidates.length;
   const index = new Int32Array(count);
-  const eligible = new Uint8Array(count);
-  let capped = 0;
-  for (let a = 0; a < count; a++) {
-    index[a] = parts.catalog.indexOf.get(candidates[a]!) ?? -1;
-    if (parts.caps.isCapped(placement, candidates[a]!, now)) capped++;
-    else eligible[a] = 1;
-  }
-  // A placement never goes blank because of caps: when all are resting, all are eligible.
-  if (capped === count) {
-    eligible.fill(1);
-    capped = 0;
-  }
+  for (let a = 0; a < count; a++) index[a] = parts.catalog.indexOf.get(candidates[a]!) ?? -1;
+  const { eligible, capped } = parts.caps.eligibility(placement, candidates, now);
 
   const scores = new Float64Array(count);
   let policyResult;

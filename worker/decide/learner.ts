@@ -7,9 +7,10 @@
 import type { DecisionRecord, InsituEvent } from '../types.js';
 import type { FrequencyCaps } from './caps.js';
 import type { CatalogIndex } from './catalog.js';
-import { MAX_TRAINING_EXAMPLES, type ContentModel, type TrainingExample } from './content-model.js';
+import { MAX_TRAINING_EXAMPLES, sigmoid, type ContentModel, type TrainingExample } from './content-model.js';
 import type { ContextFeature, FeatureSpace } from './features.js';
 import type { EngagementProfile } from './profile.js';
+import { neighbourFeature } from './scorer.js';
 import { MAX_PENDING_IMPRESSIONS, MAX_RECENT_POSITIVES } from './state.js';
 
 /** How much each positive event teaches (a conversion says more than a view). */
@@ -40,6 +41,8 @@ export interface LearnerParts {
   profile: EngagementProfile;
   caps: FrequencyCaps;
   learnable: (item: number) => boolean;
+  /** The personalized score (logit) of an item in a context: the prediction a decision's outcome is checked against. */
+  score: (item: number, context: readonly ContextFeature[]) => number;
 }
 
 export class Learner {
@@ -99,6 +102,7 @@ export class Learner {
     if (wasPending) this.pending.splice(at, 1);
     const item = this.parts.catalog.indexOf.get(record.itemId);
     if (item === undefined || !this.parts.learnable(item)) return;
+    if (value > 0 || wasPending) this.calibrate(item, value > 0 ? 1 : 0, value > 0 ? 1 : NEGATIVE_WEIGHT, context);
     if (value > 0) {
       this.parts.caps.clear(record.itemId, record.placement);
       // The click event itself may already have taught this; learn it once.
@@ -137,7 +141,16 @@ export class Learner {
   /** Settle pending impression `at` as a negative, learned at `now` (or, when pushed out early, at its own time). */
   private settleOne(at: number, now?: number): void {
     const [settled] = this.pending.splice(at, 1);
-    if (settled && this.parts.learnable(settled.item)) this.negative(settled.item, now ?? settled.ts, settled.context);
+    if (!settled || !this.parts.learnable(settled.item)) return;
+    // An ignored showing the policy chose is a decision outcome: it calibrates the neighbour weight too.
+    if (settled.decisionId !== null) this.calibrate(settled.item, 0, NEGATIVE_WEIGHT, settled.context);
+    this.negative(settled.item, now ?? settled.ts, settled.context);
+  }
+
+  /** A decision's outcome calibrates the neighbour weight, against the prediction before it is learned. */
+  private calibrate(item: number, label: 0 | 1, weight: number, context: readonly ContextFeature[]): void {
+    const { model, profile, score } = this.parts;
+    model.learnNeighbourWeight(neighbourFeature(profile.neighbourScore(item)), sigmoid(score(item, context)), label, weight);
   }
 
   private remember(example: TrainingExample): void {

@@ -15,7 +15,7 @@ import { compileRowsAhead, contextFeatures, featureIndex, featureKey, type Featu
 import { Learner } from './learner.js';
 import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
-import { defaultScore, rankingScore, type ScoringState } from './scorer.js';
+import { defaultScore, personalizedScore, rankingScore, type ScoringState } from './scorer.js';
 import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, storedDecision, type PendingImpression, type PersonalizerStateBody, type StoredDecision } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
@@ -60,7 +60,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       caps,
       itemMuted: new Uint8Array(catalog.items.length),
       learnable,
-      learner: new Learner({ catalog, space, model, profile, caps, learnable }),
+      learner: new Learner({ catalog, space, model, profile, caps, learnable, score: (item, context) => personalizedScore(built, item, context) }),
       muted,
       decisions: new Map(),
     };
@@ -115,6 +115,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       seq: learner.seq,
       precision: Array.from(model.precision),
       evidence: model.evidence,
+      neighbourWeight: [model.neighbourWeight, model.neighbourPrecision],
       forgottenAt: Number.isFinite(model.forgottenAt) ? model.forgottenAt : null,
     };
   }
@@ -152,6 +153,8 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
     // A catalog whose embedding width changed starts its embedding precision from the prior.
     if (body.precision.length === model.precision.length) model.precision.set(body.precision);
     model.evidence = body.evidence;
+    // State from before calibration starts from the shipped weight.
+    if (body.neighbourWeight) [model.neighbourWeight, model.neighbourPrecision] = body.neighbourWeight;
     model.forgottenAt = body.forgottenAt ?? Number.NEGATIVE_INFINITY;
     applyMutes(parts);
   }

@@ -40,7 +40,7 @@ export function scoreDrivers(state: ScoringState, space: FeatureSpace, items: Ca
   if (parts.context >= MIN_DRIVER_WEIGHT) drivers.push({ kind: 'context', label: 'what you chose in a similar situation', weight: parts.context });
   const nb = state.profile.neighbourScore(item);
   if (nb > 0) {
-    const total = neighbourPart(nb);
+    const total = neighbourPart(state.model, nb);
     for (const { source, contribution } of state.profile.contributors(item, MAX_DRIVERS_PER_KIND)) {
       const weight = (total * contribution) / nb;
       if (weight >= MIN_DRIVER_WEIGHT) drivers.push({ kind: 'neighbour', label: itemLabel(items[source], items[source]?.id ?? ''), weight });

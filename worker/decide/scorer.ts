@@ -3,7 +3,7 @@
  *
  *   personalized(i) = bias + w·x_i + c·(ctx ⊗ x_i)        content affinity, in this context (content-model.ts)
  *                   + POPULARITY_WEIGHT · pop(i)          catalog prior, log-scaled to [0, 1]
- *                   + NEIGHBOUR_WEIGHT · log(1 + nb(i)/NEIGHBOUR_SCALE)   neighbours of engaged items
+ *                   + n · log(1 + nb(i)/NEIGHBOUR_SCALE)  neighbours of engaged items, n calibrated (content-model.ts)
  *                   − MUTE_PENALTY if it carries a muted tag
  *   ranking(i)      = personalized(i) − SEEN_PENALTY if already engaged with
  *   default(i)      = BASE_LOGIT + POPULARITY_WEIGHT · pop(i) − MUTE_PENALTY if muted
@@ -24,8 +24,6 @@ import type { EngagementProfile } from './profile.js';
 
 /** Logits across the popularity range: the most popular item starts ~2 logits above an unknown one. */
 export const POPULARITY_WEIGHT = 2;
-/** Logits per e-fold of neighbour evidence. With POPULARITY_WEIGHT it sets how fast own taste overtakes popularity. */
-export const NEIGHBOUR_WEIGHT = 2;
 /**
  * Neighbour evidence below this counts roughly linearly, above it logarithmically: one strong
  * neighbour link outweighs popularity, many weak ones do not pile up without bound.
@@ -58,15 +56,21 @@ export interface ScoreParts {
   learned: boolean;
 }
 
-export function neighbourPart(nb: number): number {
-  return nb > 0 ? NEIGHBOUR_WEIGHT * Math.log1p(nb / NEIGHBOUR_SCALE) : 0;
+/** The neighbour feature of an item with neighbour score nb: what the calibrated weight multiplies. */
+export function neighbourFeature(nb: number): number {
+  return nb > 0 ? Math.log1p(nb / NEIGHBOUR_SCALE) : 0;
+}
+
+/** The neighbour part of a score, in logits. */
+export function neighbourPart(model: ContentModel, nb: number): number {
+  return model.neighbourWeight * neighbourFeature(nb);
 }
 
 /** The personalized score of catalog item `item` (-1: not in the catalog, scored by the bias alone) in `context`. */
 export function personalizedScore(state: ScoringState, item: number, context: readonly ContextFeature[] = []): number {
   if (item < 0) return state.model.bias;
   let score = POPULARITY_WEIGHT * state.priors.popularityScore[item]!;
-  if (state.learnable(item)) score += state.model.logit(item) + state.model.contextLogit(item, context) + neighbourPart(state.profile.neighbourScore(item));
+  if (state.learnable(item)) score += state.model.logit(item) + state.model.contextLogit(item, context) + neighbourPart(state.model, state.profile.neighbourScore(item));
   else score += state.model.bias;
   if (state.itemMuted[item]) score -= MUTE_PENALTY;
   return score;
@@ -83,7 +87,7 @@ export function scoreParts(state: ScoringState, item: number, context: readonly 
     content: item < 0 ? state.model.bias : learned ? state.model.logit(item) : state.model.bias,
     context: learned ? state.model.contextLogit(item, context) : 0,
     popularity: item < 0 ? 0 : POPULARITY_WEIGHT * state.priors.popularityScore[item]!,
-    neighbours: learned ? neighbourPart(state.profile.neighbourScore(item)) : 0,
+    neighbours: learned ? neighbourPart(state.model, state.profile.neighbourScore(item)) : 0,
     penalty: item < 0 ? 0 : state.itemMuted[item] ? MUTE_PENALTY : 0,
     learned,
   };

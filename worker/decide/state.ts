@@ -72,6 +72,8 @@ export interface PersonalizerStateBody {
   precision: number[];
   /** Learning events seen, decayed with the half-life. */
   evidence: number;
+  /** The calibrated neighbour weight and its precision (absent in state saved before calibration). */
+  neighbourWeight?: [weight: number, precision: number];
   /** The time forgetting was applied up to (null before the first learning event). */
   forgottenAt: number | null;
 }
@@ -200,6 +202,7 @@ export function parseState(state: unknown): PersonalizerStateBody {
     throw new StateError('malformed counters');
   }
   if (b.forgottenAt !== null && !isFiniteNumber(b.forgottenAt)) throw new StateError('malformed forgetting time');
+  if (b.neighbourWeight !== undefined) tuple(b.neighbourWeight, [(v) => weight(v) && (v as number) >= 0, (v) => weight(v) && (v as number) > 0], 'neighbour weight');
   const precision = boundedArray(b.precision, SECOND_ORDER_MAX_DIM * SECOND_ORDER_MAX_DIM, 'precision');
   if (!precision.every((v) => weight(v)) || !Number.isInteger(Math.sqrt(precision.length))) throw new StateError('malformed embedding precision');
   const nonNegative = (v: unknown) => isFiniteNumber(v) && v >= 0;

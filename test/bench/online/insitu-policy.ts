@@ -1,7 +1,7 @@
 /**
  * insitu in the online simulator, through the public engine API only: one engine per simulated
  * device, `decide()` each round, `reward()` when the feedback arrives, a simulated clock of one
- * round a minute. Priors are built from every MovieLens user's history, as a site would ship them;
+ * round a minute (or, for the insitu-daily row, a day). Priors are built from every MovieLens user's history, as a site would ship them;
  * the catalog carries the ground truth's item vectors as `embedding`, the same features the
  * linear anchors get.
  */
@@ -9,17 +9,7 @@ import { buildPriors, createEngine } from '../../../worker/index.js';
 import type { CatalogItem, Priors } from '../../../worker/types.js';
 import type { MovieLens } from '../quality/movielens.js';
 import type { OnlinePolicy, PolicyFactory } from './policies.js';
-
-export const SIM_PLACEMENT = 'sim';
-/** Simulated time between rounds: a visitor browsing, one recommendation a minute. */
-export const ROUND_MS = 60_000;
-/**
- * One decision a day: the engine's frequency caps (3 ignored showings in 24 h) never bind. The
- * ground truth has no ad fatigue, so this shows what the caps cost in a world that does not reward them.
- */
-export const DAILY_ROUND_MS = 24 * 60 * 60 * 1000;
-/** 2019-11-24, an arbitrary fixed start so runs are reproducible. */
-const START_MS = 1_574_553_600_000;
+import { ROUND_MS, SIM_PLACEMENT, START_MS } from './settings.js';
 
 export function insituPolicyFactory(data: MovieLens, catalog: CatalogItem[], roundMs = ROUND_MS): PolicyFactory {
   const ids = data.movies.map((m) => m.id);

@@ -3,8 +3,10 @@
  * linear ones share one feature map over items: the catalog's item embedding, the item's bias and
  * a constant (what a site can ship; the user's vector stays unknown).
  */
+import { FrequencyCaps } from '../../../worker/decide/caps.js';
 import type { RandomSource } from '../../../worker/types.js';
 import { Ridge } from './ridge.js';
+import { SIM_PLACEMENT, START_MS } from './settings.js';
 import type { World } from './world.js';
 
 export interface OnlinePolicy {
@@ -75,6 +77,33 @@ export function linTsPolicy(features: Float64Array[], random: RandomSource): Onl
       });
     },
     learn: (_round, item, reward) => model.update(features[item]!, reward),
+  };
+}
+
+/**
+ * The engine's frequency caps as a site rule around any policy: each round the policy chooses
+ * only among the candidates the caps leave eligible (the engine's own FrequencyCaps: the same
+ * thresholds, the same "never blank" rule, a click lifts the item's caps), with a simulated clock
+ * of `roundMs` per round. Regret is still measured against the best of all candidates, so every
+ * policy pays what the caps cost.
+ */
+export function withCaps(policy: OnlinePolicy, roundMs: number): OnlinePolicy {
+  const caps = new FrequencyCaps();
+  return {
+    choose(candidates, round) {
+      const now = START_MS + round * roundMs;
+      const { eligible } = caps.eligibility(SIM_PLACEMENT, candidates.map(String), now);
+      const chosen = policy.choose(
+        candidates.filter((_, a) => eligible[a]),
+        round,
+      );
+      caps.record(SIM_PLACEMENT, String(chosen), now);
+      return chosen;
+    },
+    learn(round, item, reward) {
+      if (reward > 0) caps.clear(String(item), SIM_PLACEMENT);
+      policy.learn(round, item, reward);
+    },
   };
 }
 

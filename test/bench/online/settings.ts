@@ -19,3 +19,15 @@ export const SETTINGS: SimulationSettings = {
   consumeOnClick: true,
   seed: 1,
 };
+
+/** The placement every simulated decision is made in. */
+export const SIM_PLACEMENT = 'sim';
+/** Simulated time between rounds: a visitor browsing, one recommendation a minute. */
+export const ROUND_MS = 60_000;
+/**
+ * One decision a day: the engine's frequency caps (3 ignored showings in 24 h) never bind. The
+ * ground truth has no ad fatigue, so this shows what the caps cost in a world that does not reward them.
+ */
+export const DAILY_ROUND_MS = 24 * 60 * 60 * 1000;
+/** 2019-11-24, an arbitrary fixed start so runs are reproducible. */
+export const START_MS = 1_574_553_600_000;

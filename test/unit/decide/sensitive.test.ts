@@ -36,7 +36,7 @@ describe('sensitive items', () => {
     const learnedScores = decideScores(learned, [...candidates, 'not-in-catalog']);
     const lift = (scores: Record<string, number>, id: string) => scores[id]! - scores['not-in-catalog']!;
     // news3 rose with the learned news affinity; h-news (news tag, neighbour of news0) did not move.
-    expect(lift(learnedScores, 'news3')).toBeGreaterThan(lift(freshScores, 'news3') + 0.1);
+    expect(lift(learnedScores, 'news3')).toBeGreaterThan(lift(freshScores, 'news3') + 0.05);
     expect(lift(learnedScores, 'h-news')).toBeCloseTo(lift(freshScores, 'h-news'), 10);
     const pFresh = fresh.personalizer.decide({ placement: 'home', candidates });
     const pLearned = learned.personalizer.decide({ placement: 'home', candidates });
