@@ -87,9 +87,11 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
   });
 
   const stash = createUnloadStash(hasWindow ? pageStorage() : undefined, nextId());
+  /** The unload stash's mark of the last batch sent to the engine. */
+  let lastSent = 0;
   const queue = createEventQueue({
     async send(batch: InsituEvent[]) {
-      stash.noteSent(batch);
+      lastSent = stash.noteSent(batch);
       unwrap(await engine.call((api) => api.track(batch)));
     },
   });
@@ -300,8 +302,12 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     async flush() {
       await ready;
       await queue.flush();
+      const sent = lastSent;
       if (engine.state !== 'failed') await engineCall((api) => api.flush());
       await refreshStatus();
+      // Everything sent is written: the next page must not be handed it again (it would learn it twice).
+      const { storage, pendingEvents } = engineStatus;
+      if (storage && storage.mode !== 'memory' && storage.health === 'ok' && pendingEvents === 0) stash.noteStored(sent);
     },
 
     on(name, listener) {

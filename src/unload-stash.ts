@@ -10,7 +10,8 @@
  * - The store is idempotent by event id, so an event that did reach storage is not doubled.
  * - Only events sent within UNCONFIRMED_WINDOW_MS are kept with the queue: older ones were
  *   written (and learned) by the engine already, and handing them over again would teach the
- *   model twice.
+ *   model twice. A flush the engine confirms (everything written) drops what was sent before it
+ *   at once, for the same reason.
  * - One key per page (tabs closing together do not overwrite each other); a page that comes back
  *   into view flushes and removes its key, so a stash never outlives the page that needed it.
  * - Taken by the next page when it starts, or, when the old page's pagehide runs only after that
@@ -44,8 +45,10 @@ export interface StashStorage {
 }
 
 export interface UnloadStash {
-  /** A batch is going to the engine now. */
-  noteSent(batch: readonly InsituEvent[]): void;
+  /** A batch is going to the engine now. Returns a mark for noteStored(). */
+  noteSent(batch: readonly InsituEvent[]): number;
+  /** The engine has written every batch sent up to `mark` (a noteSent() answer): those are not kept any more. */
+  noteStored(mark: number): void;
   /** Write what may not be stored yet: `queued` plus recently sent batches. Never throws. */
   save(queued: readonly InsituEvent[]): void;
   /** Remove this page's stash (its events are known to be stored, or must not be). */
@@ -58,7 +61,8 @@ export interface UnloadStash {
 
 export function createUnloadStash(storage: StashStorage | undefined, pageId: string, now: () => number = Date.now): UnloadStash {
   const key = STASH_KEY_PREFIX + pageId;
-  let recent: Array<{ at: number; events: readonly InsituEvent[] }> = [];
+  let recent: Array<{ at: number; mark: number; events: readonly InsituEvent[] }> = [];
+  let marks = 0;
 
   const stashKeys = (): string[] => {
     const keys: string[] = [];
@@ -73,7 +77,11 @@ export function createUnloadStash(storage: StashStorage | undefined, pageId: str
     noteSent(batch) {
       const at = now();
       recent = recent.filter((entry) => at - entry.at <= UNCONFIRMED_WINDOW_MS);
-      recent.push({ at, events: batch });
+      recent.push({ at, mark: ++marks, events: batch });
+      return marks;
+    },
+    noteStored(mark) {
+      recent = recent.filter((entry) => entry.mark > mark);
     },
     save(queued) {
       if (!storage) return;

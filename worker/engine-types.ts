@@ -82,6 +82,12 @@ export interface Personalizer {
   importState(state: unknown): void;
   /** Train the tfjs model on the events seen so far (lazy: loads tfjs on first call). */
   train(): Promise<void>;
+  /**
+   * Compile up to `count` catalog items' features not compiled yet (each compiles on first use
+   * otherwise); true once every item's are. The engine calls it in idle steps after the first
+   * decision, so later decisions and the first learning step do not pay for it.
+   */
+  compileAhead(count: number): boolean;
   /** Forget everything learned (consent withdrawn or forget()). */
   reset(): void;
 }

@@ -34,6 +34,12 @@ export const MAX_RECENT_DECISIONS = 200;
 export const REPORT_CHECK_INTERVAL_MS = 60_000;
 /** A diversified shelf of k is chosen from the best k × this many: wide enough to find variety, narrow enough to stay relevant. */
 export const DIVERSITY_POOL_FACTOR = 4;
+/**
+ * Catalog items whose features are compiled per idle step after a decision (items compile on first
+ * use; the rest are compiled ahead so later decisions and the first learning step do not wait on
+ * them): ~1 ms of work, so a call that arrives meanwhile waits little.
+ */
+export const COMPILE_AHEAD_ITEMS = 50;
 /** Handled errors kept for errors(): enough to see what went wrong, bounded for a worker nobody asks. */
 export const MAX_HANDLED_ERRORS = 100;
 /** A click or `convert` on the shown item within this window rewards its decision by itself (a session's length). */
@@ -151,6 +157,17 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       checkReportsPeriodically();
     }, REPORT_CHECK_INTERVAL_MS);
   }
+  let compilingAhead = false;
+  function compileAheadSoon(): void {
+    if (compilingAhead || closed) return;
+    compilingAhead = true;
+    const step = () => {
+      if (closed || personalizer.compileAhead(COMPILE_AHEAD_ITEMS)) compilingAhead = false;
+      else scheduler.defer(step, 0);
+    };
+    scheduler.defer(step, 0);
+  }
+
   function loadReportingSoon(delayMs: number): void {
     if (reporting.state === 'deferred') scheduler.defer(() => void reporting.load(), delayMs);
   }
@@ -232,16 +249,20 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     // top of the stored state. Read synchronously: a write landing meanwhile would hide them.
     const pending = [...gate.unsaved];
     personalizer = makePersonalizer();
+    let restored = false;
     if (loaded.state.model !== undefined) {
       try {
         personalizer.importState(loaded.state.model);
+        restored = true;
       } catch (error) {
         // Tampered or incompatible state: the profile is a rebuildable cache, start clean.
         noteError(error instanceof InsituError ? error : new InsituError('storage_unavailable', String(error)));
       }
     }
     if (pending.length) personalizer.observe(pending);
-    gate.putState('model', personalizer.exportState());
+    // A stored model restored as it was needs no write now (exporting it costs a returning
+    // visitor's first decision ~10 ms); the next change writes it as usual.
+    if (pending.length || !restored) gate.putState('model', personalizer.exportState());
     restoreInto(loaded.state.signals, (v) => site.importState(v));
     for (const [key, restoreState] of [
       ['reporter', (r: Reporting, v: unknown) => r.reporter.importState(v)],
@@ -332,6 +353,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       persistStateSoon();
       // After this decision's answer has gone: nothing of reporting is needed to give it.
       loadReportingSoon(0);
+      compileAheadSoon();
       return record;
     },
 

@@ -23,7 +23,11 @@ export const TARGETS = {
  * after the first decision it was 25 KB (comlink, the engine and consent gate, the personalizer,
  * the IndexedDB store, the behavioural signals). Storage schema v3 (chunked events, Blob codec)
  * and the context block, time-based forgetting and second-order embedding updates brought it to
- * 28.1 KB; CI holds it to a ceiling 10% above that so it cannot grow unnoticed.
+ * 28.1 KB, and it is 28.6 KB now; CI holds it to a ceiling (31 KB) ~8% above that so it cannot grow
+ * unnoticed. Splitting the worker into an entry that opens the store and an engine chunk it
+ * imports at once was measured and dropped: both halves are needed for the first decision (29.9 KB
+ * together), and the cold start did not improve (the worker's thread, busy parsing the engine,
+ * could not finish the store's open any sooner).
  */
 export const BUDGETS = {
   loaderGzipBytes: TARGETS.loaderGzipBytes,

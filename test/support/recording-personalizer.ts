@@ -75,6 +75,7 @@ export function createRecordingPersonalizer(options: PersonalizerOptions): Recor
       seen = [...state.seen];
     },
     train: async () => undefined,
+    compileAhead: () => true,
     reset() {
       seen = [];
     },

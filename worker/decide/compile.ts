@@ -10,7 +10,13 @@ import { backgroundVector, buildFeatureSpace, type FeatureSpace } from './featur
 import { indexPriors, validatePriors, type PriorIndex } from './priors.js';
 
 const compiledCatalogs = new WeakMap<object, { catalog: CatalogIndex; space: FeatureSpace }>();
-const compiledPriors = new WeakMap<CatalogIndex, WeakMap<object, { priorIndex: PriorIndex; background: Float32Array }>>();
+/** Priors compiled for a catalog; the background (the average item) reads every item's row, so it is computed on first use. */
+interface CompiledPriors {
+  priorIndex: PriorIndex;
+  background: () => Float32Array;
+}
+
+const compiledPriors = new WeakMap<CatalogIndex, WeakMap<object, CompiledPriors>>();
 const NO_PRIORS = {};
 
 export function compileCatalog(items: unknown): { catalog: CatalogIndex; space: FeatureSpace } {
@@ -33,14 +39,15 @@ export function checkedPriors(priors: unknown): Priors | undefined {
   return valid;
 }
 
-export function compilePriors(catalog: CatalogIndex, space: FeatureSpace, priors: Priors | undefined): { priorIndex: PriorIndex; background: Float32Array } {
+export function compilePriors(catalog: CatalogIndex, space: FeatureSpace, priors: Priors | undefined): CompiledPriors {
   let byPriors = compiledPriors.get(catalog);
   if (!byPriors) compiledPriors.set(catalog, (byPriors = new WeakMap()));
   const cached = byPriors.get(priors ?? NO_PRIORS);
   if (cached) return cached;
   const priorIndex = indexPriors(priors, catalog);
   const hasPopularity = priorIndex.popularity.some((p) => p > 0);
-  const compiled = { priorIndex, background: backgroundVector(space, hasPopularity ? priorIndex.popularity : undefined) };
+  let background: Float32Array | undefined;
+  const compiled = { priorIndex, background: () => (background ??= backgroundVector(space, hasPopularity ? priorIndex.popularity : undefined)) };
   byPriors.set(priors ?? NO_PRIORS, compiled);
   return compiled;
 }

@@ -16,7 +16,7 @@
  * embedding space from a few dozen explicit rewards instead of a few hundred.
  */
 import { solveSymmetric } from './cholesky.js';
-import { contextCross, type ContextFeature, type FeatureSpace } from './features.js';
+import { contextCross, itemRow, type ContextFeature, type FeatureSpace } from './features.js';
 
 /** Prior click rate of a shown item before anything is learned: σ(−3) ≈ 5%. */
 export const BASE_LOGIT = -3;
@@ -102,9 +102,7 @@ export class ContentModel {
   bias = BASE_LOGIT;
   /** 1 for features that are muted: they neither score nor learn. */
   mask: Uint8Array;
-  background: Float32Array;
-  /** The background item's non-zero features: the contrast step and its logit visit only these. */
-  private readonly backgroundFeatures: Int32Array;
+  private averageItem: { vector: Float32Array; features: Int32Array } | undefined;
   /** Posterior precision of the embedding block (dim × dim, row-major); empty when SGD learns it. */
   precision: Float64Array;
   /**
@@ -118,15 +116,35 @@ export class ContentModel {
   /** The time forgetting was last applied up to. */
   forgottenAt = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly space: FeatureSpace, background: Float32Array, readonly halfLifeMs = DEFAULT_HALF_LIFE_DAYS * DAY_MS) {
+  /**
+   * `background` gives the average item's features. It reads every item's row, so it is called
+   * on the first learning step, not before the first decision (scoring never needs it).
+   */
+  constructor(readonly space: FeatureSpace, private readonly computeBackground: () => Float32Array, readonly halfLifeMs = DEFAULT_HALF_LIFE_DAYS * DAY_MS) {
     this.weights = new Float32Array(space.dim);
     this.mask = new Uint8Array(space.dim);
-    this.background = background;
-    const features: number[] = [];
-    background.forEach((value, f) => value !== 0 && features.push(f));
-    this.backgroundFeatures = Int32Array.from(features);
     const d = space.embeddingDim;
     this.precision = d > 0 && d <= SECOND_ORDER_MAX_DIM ? priorPrecision(d) : new Float64Array(0);
+  }
+
+  /** The popularity-weighted average item's feature vector (see the file comment). */
+  get background(): Float32Array {
+    return this.average().vector;
+  }
+
+  /** The background item's non-zero features: the contrast step and its logit visit only these. */
+  private get backgroundFeatures(): Int32Array {
+    return this.average().features;
+  }
+
+  private average(): { vector: Float32Array; features: Int32Array } {
+    if (!this.averageItem) {
+      const vector = this.computeBackground();
+      const features: number[] = [];
+      vector.forEach((value, f) => value !== 0 && features.push(f));
+      this.averageItem = { vector, features: Int32Array.from(features) };
+    }
+    return this.averageItem;
   }
 
   get secondOrder(): boolean {
@@ -135,9 +153,9 @@ export class ContentModel {
 
   /** bias + w·x_i over unmuted features: the typed-array half of "scorer == tfjs". */
   logit(item: number): number {
-    const { offsets, indices, values } = this.space;
+    const { indices, values } = itemRow(this.space, item);
     let z = this.bias;
-    for (let k = offsets[item]!; k < offsets[item + 1]!; k++) {
+    for (let k = 0; k < indices.length; k++) {
       const f = indices[k]!;
       if (!this.mask[f]) z += this.weights[f]! * values[k]!;
     }
@@ -234,15 +252,19 @@ export class ContentModel {
    * (or, with −1, the background item). Embedding features take the second-order step.
    */
   private step(item: number, p: number, label: 0 | 1, weight: number): void {
-    const { offsets, indices, values, embeddingOffset, embeddingDim } = this.space;
+    const { embeddingOffset, embeddingDim } = this.space;
     const amount = LEARNING_RATE * weight * (p - label);
     const dense = new Float64Array(this.secondOrder ? embeddingDim : 0);
     const visit = (f: number, value: number) => {
       if (this.secondOrder && f >= embeddingOffset) dense[f - embeddingOffset] = this.mask[f] ? 0 : value;
       else this.nudge(f, amount * value);
     };
-    if (item >= 0) for (let k = offsets[item]!; k < offsets[item + 1]!; k++) visit(indices[k]!, values[k]!);
-    else for (const f of this.backgroundFeatures) visit(f, this.background[f]!);
+    if (item >= 0) {
+      const { indices, values } = itemRow(this.space, item);
+      for (let k = 0; k < indices.length; k++) visit(indices[k]!, values[k]!);
+    } else {
+      for (const f of this.backgroundFeatures) visit(f, this.background[f]!);
+    }
     this.bias -= amount;
     if (this.secondOrder) this.newtonStep(dense, weight * (label - p), weight * Math.max(MIN_CURVATURE, p * (1 - p)));
   }
@@ -268,8 +290,9 @@ export class ContentModel {
 
   /** Visit every context cross of item `item`: (context feature × tag or embedding dimension) → hashed bucket. */
   private eachCross(item: number, context: readonly ContextFeature[], visit: (feature: number, value: number) => void): void {
-    const { offsets, indices, values, textOffset, embeddingOffset } = this.space;
-    for (let k = offsets[item]!; k < offsets[item + 1]!; k++) {
+    const { textOffset, embeddingOffset } = this.space;
+    const { indices, values } = itemRow(this.space, item);
+    for (let k = 0; k < indices.length; k++) {
       const f = indices[k]!;
       if (this.mask[f] || (f >= textOffset && f < embeddingOffset)) continue;
       for (const feature of context) visit(contextCross(this.space, feature.hash, f), feature.value * values[k]!);

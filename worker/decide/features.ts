@@ -1,7 +1,9 @@
 /**
  * Item features: a sparse vector per catalog item, in one fixed layout
  *   [ tags (one per distinct catalog tag) | hashed text tokens | hashed item id | context crosses | embedding ]
- * stored as CSR typed arrays so the scorer is a handful of multiply-adds per item.
+ * stored as typed arrays so the scorer is a handful of multiply-adds per item. The layout is fixed
+ * when the catalog arrives (one cheap pass over tags and embeddings); an item's row is compiled on
+ * its first use (itemRow), so the first decision pays for its ~50 candidates, not the catalog.
  *
  * Context crosses are not item features: a request's context (`{ device_mobile: 1, hour_sin: … }`)
  * crossed with each tag and embedding dimension of a candidate, hashed into CONTEXT_BUCKETS
@@ -12,6 +14,7 @@
  */
 import { InsituError } from '../errors.js';
 import { mix32 } from '../mix32.js';
+import type { CatalogItem } from '../types.js';
 import { itemTags, MAX_ID_LENGTH, type CatalogIndex } from './catalog.js';
 import { hashString } from './hash.js';
 
@@ -69,8 +72,18 @@ export interface FeatureSpace {
   dim: number;
   /** Per feature, the hash of its stable key (tags and embedding dimensions; 0 elsewhere): what context crosses hash with. */
   crossHashes: Uint32Array;
-  /** CSR: features of item i are indices/values[offsets[i] .. offsets[i+1]). */
-  offsets: Int32Array;
+  /** The catalog's items, in index order: what itemRow compiles. */
+  items: readonly CatalogItem[];
+  /** The catalog's RMS embedding length (rootMeanSquareNorm), fixed with the layout. */
+  embeddingNorm: number;
+  /** Compiled rows by item index; an item not compiled yet has none. */
+  rows: Array<ItemRow | undefined>;
+  /** compileRowsAhead's cursor: every item before it is compiled. */
+  compiledBefore: number;
+}
+
+/** One item's sparse feature vector: values[k] at feature indices[k], indices ascending. */
+export interface ItemRow {
   indices: Int32Array;
   values: Float32Array;
 }
@@ -110,35 +123,6 @@ export function buildFeatureSpace(catalog: CatalogIndex): FeatureSpace {
   const contextOffset = idOffset + ID_BUCKETS;
   const embeddingOffset = contextOffset + CONTEXT_BUCKETS;
   const dim = embeddingOffset + embeddingDim;
-
-  const embeddingNorm = rootMeanSquareNorm(catalog, embeddingDim);
-  const offsets = new Int32Array(catalog.items.length + 1);
-  const indices: number[] = [];
-  const values: number[] = [];
-  catalog.items.forEach((item, i) => {
-    const row = new Map<number, number>();
-    const itemTagList = itemTags(item);
-    for (const tag of itemTagList) row.set(tagIndex.get(tag)!, TAG_SCALE / Math.sqrt(itemTagList.length));
-    const tokens = tokenize(`${item.title ?? ''} ${item.text ?? ''}`);
-    if (tokens.length) {
-      const counts = new Map<number, number>();
-      for (const token of tokens) {
-        const bucket = textOffset + textBucket(token);
-        counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
-      }
-      const norm = Math.sqrt([...counts.values()].reduce((s, c) => s + c * c, 0));
-      for (const [bucket, count] of counts) row.set(bucket, (TEXT_SCALE * count) / norm);
-    }
-    row.set(idOffset + idBucket(item.id), ID_SCALE);
-    if (item.embedding && embeddingNorm > 0) {
-      item.embedding.slice(0, embeddingDim).forEach((v, d) => v !== 0 && row.set(embeddingOffset + d, (EMBEDDING_SCALE * v) / embeddingNorm));
-    }
-    for (const [index, value] of [...row].sort((a, b) => a[0] - b[0])) {
-      indices.push(index);
-      values.push(value);
-    }
-    offsets[i + 1] = indices.length;
-  });
   const crossHashes = new Uint32Array(dim);
   tags.forEach((tag, f) => (crossHashes[f] = hashString(`tag:${tag}`)));
   for (let d = 0; d < embeddingDim; d++) crossHashes[embeddingOffset + d] = hashString(`emb:${d}`);
@@ -152,10 +136,49 @@ export function buildFeatureSpace(catalog: CatalogIndex): FeatureSpace {
     embeddingOffset,
     embeddingDim,
     dim,
-    offsets,
-    indices: Int32Array.from(indices),
-    values: Float32Array.from(values),
+    items: catalog.items,
+    embeddingNorm: rootMeanSquareNorm(catalog, embeddingDim),
+    rows: new Array<ItemRow | undefined>(catalog.items.length),
+    compiledBefore: 0,
   };
+}
+
+/** The feature row of catalog item `item`, compiled on first use. */
+export function itemRow(space: FeatureSpace, item: number): ItemRow {
+  return (space.rows[item] ??= compileRow(space, space.items[item]!));
+}
+
+/** Compile up to `count` rows not compiled yet, in index order; true once every row is compiled. */
+export function compileRowsAhead(space: FeatureSpace, count: number): boolean {
+  for (let compiled = 0; space.compiledBefore < space.items.length && compiled < count; space.compiledBefore++) {
+    if (space.rows[space.compiledBefore]) continue;
+    itemRow(space, space.compiledBefore);
+    compiled++;
+  }
+  return space.compiledBefore >= space.items.length;
+}
+
+function compileRow(space: FeatureSpace, item: CatalogItem): ItemRow {
+  const { tagIndex, textOffset, idOffset, embeddingOffset, embeddingDim, embeddingNorm } = space;
+  const row = new Map<number, number>();
+  const itemTagList = itemTags(item);
+  for (const tag of itemTagList) row.set(tagIndex.get(tag)!, TAG_SCALE / Math.sqrt(itemTagList.length));
+  const tokens = tokenize(`${item.title ?? ''} ${item.text ?? ''}`);
+  if (tokens.length) {
+    const counts = new Map<number, number>();
+    for (const token of tokens) {
+      const bucket = textOffset + textBucket(token);
+      counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+    }
+    const norm = Math.sqrt([...counts.values()].reduce((s, c) => s + c * c, 0));
+    for (const [bucket, count] of counts) row.set(bucket, (TEXT_SCALE * count) / norm);
+  }
+  row.set(idOffset + idBucket(item.id), ID_SCALE);
+  if (item.embedding && embeddingNorm > 0) {
+    item.embedding.slice(0, embeddingDim).forEach((v, d) => v !== 0 && row.set(embeddingOffset + d, (EMBEDDING_SCALE * v) / embeddingNorm));
+  }
+  const sorted = [...row].sort((a, b) => a[0] - b[0]);
+  return { indices: Int32Array.from(sorted, ([index]) => index), values: Float32Array.from(sorted, ([, value]) => value) };
 }
 
 /**
@@ -207,13 +230,14 @@ export function featureIndex(space: FeatureSpace, key: string): number {
  */
 export function backgroundVector(space: FeatureSpace, popularity: Float64Array | undefined): Float32Array {
   const out = new Float64Array(space.dim);
-  const n = space.offsets.length - 1;
+  const n = space.items.length;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const weight = popularity && popularity.length === n ? popularity[i]! : 1;
     if (weight <= 0) continue;
     total += weight;
-    for (let k = space.offsets[i]!; k < space.offsets[i + 1]!; k++) out[space.indices[k]!]! += weight * space.values[k]!;
+    const { indices, values } = itemRow(space, i);
+    for (let k = 0; k < indices.length; k++) out[indices[k]!]! += weight * values[k]!;
   }
   if (total > 0) for (let d = 0; d < out.length; d++) out[d]! /= total;
   return Float32Array.from(out);

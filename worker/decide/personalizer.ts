@@ -11,7 +11,7 @@ import { itemTags, MAX_ID_LENGTH, type CatalogIndex } from './catalog.js';
 import { checkedPriors, compileCatalog, compilePriors } from './compile.js';
 import { ContentModel, DAY_MS, DEFAULT_HALF_LIFE_DAYS } from './content-model.js';
 import { chooseItem } from './decision.js';
-import { contextFeatures, featureIndex, featureKey, type FeatureSpace } from './features.js';
+import { compileRowsAhead, contextFeatures, featureIndex, featureKey, type FeatureSpace } from './features.js';
 import { Learner } from './learner.js';
 import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
@@ -323,6 +323,10 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       model.bias = fitted.bias;
       // Events that arrived during the fit are replayed on top of it.
       for (const example of learner.examples) if (example.seq >= startSeq) model.learn(example.item, example.label, example.weight, example.ts);
+    },
+
+    compileAhead(count) {
+      return compileRowsAhead(parts.space, count);
     },
 
     reset() {

@@ -7,7 +7,7 @@ import type { Explanation } from '../engine-types.js';
 import type { CatalogItem, DecisionPolicy } from '../types.js';
 import { itemLabel } from './catalog.js';
 import { FREQUENCY_CAP_SHOWS } from './caps.js';
-import type { ContextFeature, FeatureSpace } from './features.js';
+import { itemRow, type ContextFeature, type FeatureSpace } from './features.js';
 import { neighbourPart, scoreParts, type ScoringState } from './scorer.js';
 
 /** Drivers named in reasons and explanations; more would read as noise. */
@@ -24,10 +24,10 @@ export function scoreDrivers(state: ScoringState, space: FeatureSpace, items: Ca
   const parts = scoreParts(state, item, context);
   if (parts.popularity >= MIN_DRIVER_WEIGHT) drivers.push({ kind: 'popularity', label: 'popular with other visitors', weight: parts.popularity });
   if (!parts.learned) return drivers;
-  const { offsets, indices, values } = space;
+  const { indices, values } = itemRow(space, item);
   const tags: Driver[] = [];
   let embedding = 0;
-  for (let k = offsets[item]!; k < offsets[item + 1]!; k++) {
+  for (let k = 0; k < indices.length; k++) {
     const f = indices[k]!;
     if (state.model.mask[f]) continue;
     const contribution = state.model.weights[f]! * values[k]!;

@@ -20,7 +20,7 @@ import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 // Importing the backend registers the 'cpu' kernels; the named import keeps it from being dropped.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { BACKGROUND_WEIGHT, L2_PENALTY, MAX_WEIGHT, recencyWeight, type TrainingExample } from './content-model.js';
-import type { FeatureSpace } from './features.js';
+import { itemRow, type FeatureSpace } from './features.js';
 
 /**
  * Adam steps of a refit. It starts from the online weights, which are already near the optimum
@@ -76,10 +76,7 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
   const fitted = (f: number) => !mask[f] && (f < space.idOffset || f >= space.embeddingOffset);
   const columnOf = new Map<number, number>();
   for (const example of examples) {
-    for (let k = space.offsets[example.item]!; k < space.offsets[example.item + 1]!; k++) {
-      const f = space.indices[k]!;
-      if (fitted(f) && !columnOf.has(f)) columnOf.set(f, columnOf.size);
-    }
+    for (const f of itemRow(space, example.item).indices) if (fitted(f) && !columnOf.has(f)) columnOf.set(f, columnOf.size);
   }
   const columns = [...columnOf.keys()];
   const width = Math.max(1, columns.length);
@@ -90,11 +87,12 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
   const offsets = new Float32Array(rows);
   let backgroundWeight = 0;
   examples.forEach((example, r) => {
-    for (let k = space.offsets[example.item]!; k < space.offsets[example.item + 1]!; k++) {
-      const f = space.indices[k]!;
+    const { indices, values } = itemRow(space, example.item);
+    for (let k = 0; k < indices.length; k++) {
+      const f = indices[k]!;
       const column = columnOf.get(f);
-      if (column !== undefined) x[r * width + column] = space.values[k]!;
-      else if (!mask[f]) offsets[r]! += weights[f]! * space.values[k]!;
+      if (column !== undefined) x[r * width + column] = values[k]!;
+      else if (!mask[f]) offsets[r]! += weights[f]! * values[k]!;
     }
     y[r] = example.label;
     rho[r] = example.weight * recencyWeight(input.now - example.ts, input.halfLifeMs);
@@ -175,7 +173,8 @@ export async function contentLogitsTf(space: FeatureSpace, weights: Float32Array
   await ensureBackend();
   const x = new Float32Array(items.length * space.dim);
   items.forEach((item, r) => {
-    for (let k = space.offsets[item]!; k < space.offsets[item + 1]!; k++) x[r * space.dim + space.indices[k]!] = space.values[k]!;
+    const { indices, values } = itemRow(space, item);
+    for (let k = 0; k < indices.length; k++) x[r * space.dim + indices[k]!] = values[k]!;
   });
   const masked = weights.map((value, f) => (mask[f] ? 0 : value));
   const result = tidy(() => add(reshape(matMul(tensor2d(x, [items.length, space.dim]), tensor2d(masked, [space.dim, 1])), [items.length]), scalar(bias)));

@@ -20,6 +20,8 @@ const BASELINE_ROUNDS = 100;
 const RECOVERY_WINDOW = 50;
 /** Recovered: the window's regret is back within 10% of random's regret above the pre-drift level. */
 const RECOVERY_TOLERANCE = 0.1;
+/** Cold start (design.md's fifth scenario): every device starts with no history, so the regret of its first this many decisions is the cold-start reading. */
+const COLD_START_ROUNDS = 50;
 const ANCHORS = ['random', 'popularity', 'epsilon-greedy', 'linucb', 'lints'];
 const LEARNING_ANCHORS = new Set(['epsilon-greedy', 'linucb', 'lints']);
 /** Suffix of an anchor run behind the engine's frequency caps at one decision a minute. */
@@ -86,6 +88,8 @@ interface Row {
   policy: string;
   cumulativeRegret: number;
   ctr: number;
+  /** Regret over a fresh device's first COLD_START_ROUNDS decisions (what priors and cold-start exploration are worth). */
+  coldStartRegret: number;
   /** Drift only: regret from the drift on, and rounds until back near the pre-drift level (null: never). */
   regretAfterDrift?: number;
   roundsToRecover?: number | null;
@@ -101,6 +105,7 @@ function summarize(results: Record<string, Record<string, ScenarioResult & { sec
         policy,
         cumulativeRegret: sum(r.regretByRound, 0, SETTINGS.rounds),
         ctr: mean(r.clicksByRound, 0, SETTINGS.rounds),
+        coldStartRegret: sum(r.regretByRound, 0, COLD_START_ROUNDS),
         seconds: r.seconds,
       };
       if ((scenario as ScenarioName) === 'drift') {
@@ -117,8 +122,8 @@ function summarize(results: Record<string, Record<string, ScenarioResult & { sec
 interface Comparison {
   scenario: string;
   comparison: string;
-  /** Cumulative regret; after drift, the regret from the drift on. */
-  measure: 'cumulativeRegret' | 'regretAfterDrift';
+  /** Cumulative regret; after drift, the regret from the drift on; cold start, the first COLD_START_ROUNDS decisions. */
+  measure: 'cumulativeRegret' | 'regretAfterDrift' | 'coldStartRegret';
   insitu: string;
   insituRegret: number;
   bestAnchor: string;
@@ -131,7 +136,7 @@ interface Comparison {
 function compare(summary: Record<string, Row[]>): Comparison[] {
   const out: Comparison[] = [];
   for (const [scenario, rows] of Object.entries(summary)) {
-    const measures: Array<Comparison['measure']> = scenario === 'drift' ? ['cumulativeRegret', 'regretAfterDrift'] : ['cumulativeRegret'];
+    const measures: Array<Comparison['measure']> = scenario === 'drift' ? ['cumulativeRegret', 'regretAfterDrift'] : scenario === 'stationary' ? ['cumulativeRegret', 'coldStartRegret'] : ['cumulativeRegret'];
     for (const measure of measures) {
       for (const { insitu, anchors, label } of COMPARISONS) {
         const own = rows.find((r) => r.policy === insitu);
@@ -169,16 +174,16 @@ function print(world: World, summary: Record<string, Row[]>, comparisons: Compar
   for (const [scenario, rows] of Object.entries(summary)) {
     const note = scenario === 'drift' ? ` (taste switches at round ${s.driftAt})` : scenario === 'churn' ? ` (${s.churnShare * 100}% of the pool replaced every ${s.churnEvery} rounds)` : scenario === 'delayed' ? ` (feedback ${s.delay} rounds late)` : '';
     console.log(`\n${scenario}${note}`);
-    console.log(`policy              regret   CTR     ${scenario === 'drift' ? 'regret after drift  rounds to recover' : ''}`);
+    console.log(`policy              regret   CTR     first ${COLD_START_ROUNDS}  ${scenario === 'drift' ? 'regret after drift  rounds to recover' : ''}`);
     for (const row of rows) {
       const drift = row.regretAfterDrift === undefined ? '' : `${row.regretAfterDrift.toFixed(1).padStart(8)}            ${row.roundsToRecover === undefined ? 'n/a' : row.roundsToRecover === null ? 'never' : String(row.roundsToRecover)}`;
-      console.log(`${row.policy.padEnd(18)}  ${row.cumulativeRegret.toFixed(1).padStart(6)}   ${row.ctr.toFixed(4)}  ${drift}`);
+      console.log(`${row.policy.padEnd(18)}  ${row.cumulativeRegret.toFixed(1).padStart(6)}   ${row.ctr.toFixed(4)}  ${row.coldStartRegret.toFixed(2).padStart(8)}  ${drift}`);
     }
   }
   console.log(`\nAnchors run as they are and, as "${CAPPED}", behind the engine's frequency caps at one decision a minute (regret still against the best of all candidates).`);
   console.log('insitu against the best anchor of its comparison (targets: no worse when stationary, at least 25% lower after drift):');
   for (const c of comparisons) {
-    const what = c.measure === 'regretAfterDrift' ? 'drift, after the drift' : c.scenario;
+    const what = c.measure === 'regretAfterDrift' ? 'drift, after the drift' : c.measure === 'coldStartRegret' ? `cold start (first ${COLD_START_ROUNDS})` : c.scenario;
     console.log(`  ${what.padEnd(22)} ${c.comparison.padEnd(42)} ${c.insitu} ${c.insituRegret.toFixed(1)} vs ${c.bestAnchor} ${c.bestAnchorRegret.toFixed(1)} (${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(0)}%)`);
   }
 }

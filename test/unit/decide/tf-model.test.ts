@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../worker/decide/catalog.js';
 import { BACKGROUND_WEIGHT, ContentModel, DAY_MS, DEFAULT_HALF_LIFE_DAYS, L2_PENALTY, recencyWeight, type TrainingExample } from '../../../worker/decide/content-model.js';
-import { backgroundVector, buildFeatureSpace } from '../../../worker/decide/features.js';
+import { backgroundVector, buildFeatureSpace, itemRow } from '../../../worker/decide/features.js';
 import { contentLogitsTf, fitContentModel } from '../../../worker/decide/tf-model.js';
 import type { PersonalizerState } from '../../../worker/decide/state.js';
 import type { CatalogItem } from '../../../worker/types.js';
@@ -28,7 +28,7 @@ const catalog: CatalogItem[] = Array.from({ length: 60 }, (_, i) => ({
 function setup() {
   const index = indexCatalog(catalog);
   const space = buildFeatureSpace(index);
-  const model = new ContentModel(space, backgroundVector(space, undefined));
+  const model = new ContentModel(space, () => backgroundVector(space, undefined));
   const examples: TrainingExample[] = [];
   for (let t = 0; t < 80; t++) {
     const item = (t * 7) % 60;
@@ -49,7 +49,8 @@ function objective(space: ReturnType<typeof setup>['space'], weights: Float32Arr
   };
   const dense = (item: number) => {
     const row = new Float64Array(space.dim);
-    for (let k = space.offsets[item]!; k < space.offsets[item + 1]!; k++) row[space.indices[k]!] = space.values[k]!;
+    const { indices, values } = itemRow(space, item);
+    for (let k = 0; k < indices.length; k++) row[indices[k]!] = values[k]!;
     return row;
   };
   const bce = (z: number, y: number) => Math.log1p(Math.exp(z)) - y * z;

@@ -34,6 +34,17 @@ describe('unload stash', () => {
     expect(storage.data.size).toBe(0);
   });
 
+  it('batches the engine confirmed written (noteStored) are not handed over again; later ones still are', () => {
+    const storage = memoryStorage();
+    const leaving = createUnloadStash(storage, 'page-a', () => 10_000);
+    leaving.noteSent([view('first')]);
+    const mark = leaving.noteSent([view('second')]);
+    leaving.noteSent([view('after-flush')]);
+    leaving.noteStored(mark);
+    leaving.save([view('queued')]);
+    expect(createUnloadStash(storage, 'page-b').take().map((e) => e.id)).toEqual(['after-flush', 'queued']);
+  });
+
   it('a page never takes its own stash back (it is still alive, its engine has those events)', () => {
     const storage = memoryStorage();
     const page = createUnloadStash(storage, 'a');

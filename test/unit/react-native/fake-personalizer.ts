@@ -72,6 +72,7 @@ export function createClickCountPersonalizer(options: PersonalizerOptions): Pers
       clicks = { ...(value as Record<string, number>) };
     },
     train: async () => undefined,
+    compileAhead: () => true,
     reset() {
       clicks = {};
       decisions.clear();
