@@ -180,6 +180,12 @@ export class ConsentGate {
     return this.store && this.consent === 'granted' ? this.store : this.memoryOutbox;
   }
 
+  /** A state record as stored now (another tab may have written it since this one loaded); undefined without an open store. */
+  async storedState(key: StateKey): Promise<unknown> {
+    if (!this.store || this.consent !== 'granted') return undefined;
+    return this.store.getState(key);
+  }
+
   /** Everything stored plus what is only in memory, for exportData(). */
   async exportAll(): Promise<{ stored: StoredData | undefined; memory: InsituEvent[] }> {
     let stored: StoredData | undefined;

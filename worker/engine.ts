@@ -145,6 +145,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     putState: (key, value) => gate.putState(key, value),
     persist: () => gate.flush(),
+    storedState: (key) => gate.storedState(key),
     onLoaded: () => persistStateSoon(),
     onError: noteError,
   });

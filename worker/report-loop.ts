@@ -3,6 +3,7 @@
  * outbox, and delivers them only while `metrics` is granted. Each attempt is logged with its full
  * body so the person can see every byte that left (exportData().sent).
  */
+import { withBuildLock } from './report/build-lock.js';
 import { deliver, enqueue, withdraw, type DeliveryResult, type Outbox } from './report/delivery.js';
 import type { Reporter } from './report/index.js';
 import type { SentReport, Transport } from './engine-types.js';
@@ -28,10 +29,17 @@ export interface ReportLoopOptions {
   random: RandomSource;
   outbox: () => Outbox;
   consent: () => ConsentState;
-  /** Called after anything changed that must be persisted (reporter state, ledger, sent log). */
-  onChange: () => void;
+  /**
+   * Called after anything changed that must be persisted: the reporter's tallies and the sent log,
+   * and after a build (`built`) the ledger too. The ledger is written only then, under the build
+   * lock: a tab that has built nothing since it loaded must not write back a ledger without the
+   * spends another tab has stored meanwhile.
+   */
+  onChange: (built?: boolean) => void;
   /** Persist now and wait until it is stored (after building reports, before sending them). */
   persist: () => Promise<void>;
+  /** The ledger as stored now (another tab may have built and stored since this page loaded). */
+  storedLedger?: () => Promise<unknown>;
 }
 
 export interface ReportLoop {
@@ -74,18 +82,32 @@ export function createReportLoop(options: ReportLoopOptions): ReportLoop {
     });
   }
 
+  /**
+   * Close the due periods, alone among the device's pages (build-lock.ts), after taking in the
+   * ledger they stored: a period another tab has built is not built here again.
+   */
+  async function build(now: number, consent: ConsentState): Promise<void> {
+    const stored = await options.storedLedger?.().catch(() => undefined);
+    if (stored !== undefined) {
+      try {
+        options.reporter.mergeLedger(stored);
+      } catch {
+        // A stored ledger that does not parse is not this tab's to repair: it builds on its own.
+      }
+    }
+    const built = options.reporter.buildDueReports(now, consent);
+    // The closed periods and the spent ε (or the refusals) are stored before the reports enter the
+    // outbox, and before the lock is let go: a page that dies in between loses those reports, but
+    // no page can build (and count) a period twice or spend its ε twice.
+    options.onChange(true);
+    await options.persist();
+    if (built.length) await enqueue(options.outbox(), built);
+  }
+
   async function runOnce(): Promise<DeliveryResult> {
     const consent = options.consent();
     const now = options.clock.now();
-    const built = options.reporter.buildDueReports(now, consent);
-    if (built.length) {
-      // The closed periods and the spent ε are stored before the reports enter the outbox: a page
-      // that dies in between loses those reports, but can never build (and count) a period twice
-      // or spend its ε twice.
-      options.onChange();
-      await options.persist();
-      await enqueue(options.outbox(), built);
-    }
+    if (options.reporter.hasDuePeriods(now)) await withBuildLock(() => build(now, consent));
     if (!loggingTransport || !options.url) return { withheld: 'no_url', outcomes: [] };
     return deliver(options.outbox(), loggingTransport, consent, now, { url: options.url, random: options.random, clock: () => options.clock.now() });
   }

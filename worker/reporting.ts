@@ -24,6 +24,8 @@ export interface ReportingOptions {
   putState: (key: StateKey, value: unknown) => void;
   /** Persist now and wait until it is stored. */
   persist: () => Promise<void>;
+  /** A state record as stored now, or undefined (report-loop.ts reads the ledger other tabs stored). */
+  storedState?: (key: StateKey) => Promise<unknown>;
 }
 
 export interface Reporting {
@@ -38,12 +40,13 @@ export interface ReportingModule {
 
 export function createReporting(options: ReportingOptions): Reporting {
   const reporter = createReporter({ random: options.random, clock: options.clock, config: options.config });
-  /** Hand the reporter's records (tallies, ledger, sent log) to storage whenever the loop changes them. */
-  const putStates = () => {
+  /** Hand the reporter's records (tallies, sent log; the ledger after a build) to storage whenever the loop changes them. */
+  const putStates = (built = false) => {
     options.putState('reporter', reporter.exportState());
-    options.putState('ledger', reporter.exportLedger());
+    if (built) options.putState('ledger', reporter.exportLedger());
     options.putState('sent', loop.sent());
   };
+  const { storedState } = options;
   const loop = createReportLoop({
     reporter,
     transport: options.transport,
@@ -55,6 +58,7 @@ export function createReporting(options: ReportingOptions): Reporting {
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     onChange: putStates,
     persist: options.persist,
+    ...(storedState ? { storedLedger: () => storedState('ledger') } : {}),
   });
   return { reporter, loop };
 }

@@ -162,6 +162,17 @@ function acceptedAtCollector(): string[] {
   return collector.requests().requests.filter((r) => r.outcome === 'accepted').map((r) => r.idempotencyKey ?? '');
 }
 
+/** The period of each report the collector accepted (-1 for one that does not decode). */
+function acceptedPeriods(): number[] {
+  return collector
+    .requests()
+    .requests.filter((r) => r.outcome === 'accepted')
+    .map((r) => {
+      const decoded = decodeReport(JSON.parse(r.body));
+      return decoded.ok ? decoded.report.periodStart : -1;
+    });
+}
+
 describe('one report through every network fault', () => {
   it('offline, 500, 429 + Retry-After, a hung request, a lost answer: sent with one id, counted once', async () => {
     const clock = deviceTime(DAY1 + 10 * 60 * 60 * 1000);
@@ -250,6 +261,39 @@ describe('reports across page loads', () => {
   });
 });
 
+describe('two tabs', () => {
+  it('two tabs open when a period ends build its report once: one report reaches the collector, one spend in the ledger', async () => {
+    const clock = deviceTime(DAY1 + 10 * 60 * 60 * 1000);
+    const { time } = clock;
+    const device: Device = { ...clock, factory: new FakeIDBFactory(), transport: chaosTransport(clock, collectorFaults, () => 'ok').transport, seed: 6 };
+    // Each tab has its own worker: its own copy of the tallies and the ledger, over one database.
+    const first = session(device);
+    await first.engine.ready;
+    // Its own random source too (a seed shared with the first tab would draw the same report id).
+    const second = session({ ...device, seed: 7 });
+    await second.engine.ready;
+    activity(first.engine, time);
+    activity(second.engine, time);
+    await first.engine.flush();
+    await second.engine.flush();
+
+    time.jump(DAY1 + DAY + REPORT_GRACE_MS + 1 - time.now());
+    await deliverUntilEmpty(first.engine, time);
+    // The second tab still holds yesterday as pending, and writes what it holds before its own round.
+    await second.engine.flush();
+    await deliverUntilEmpty(second.engine, time);
+    // A page loaded later reads whatever the two tabs left behind.
+    const third = session(device);
+    await third.engine.ready;
+    await deliverUntilEmpty(third.engine, time);
+
+    expect(acceptedPeriods()).toEqual([DAY1]);
+    const ledger = (await third.engine.exportData()).state.ledger as { entries: Array<{ periodStart: number }> };
+    expect(ledger.entries.map((e) => e.periodStart)).toEqual([DAY1]);
+    await Promise.all([first.engine.close(), second.engine.close(), third.engine.close()]);
+  });
+});
+
 describe('weeks of faults', () => {
   /** Seeded, so a failure replays exactly; each send draws its fault. */
   const CHAOS_DAYS = 14;
@@ -300,13 +344,7 @@ describe('weeks of faults', () => {
     expect(new Set(accepted).size).toBe(accepted.length);
     expect(collector.totals().reports).toBe(accepted.length);
     // At most one report per period ever reached the collector, whatever crashed when.
-    const periods = collector
-      .requests()
-      .requests.filter((r) => r.outcome === 'accepted')
-      .map((r) => {
-        const decoded = decodeReport(JSON.parse(r.body));
-        return decoded.ok ? decoded.report.periodStart : -1;
-      });
+    const periods = acceptedPeriods();
     expect(new Set(periods).size).toBe(periods.length);
     expect(periods).not.toContain(-1);
     // Most days got through: the faults delay reports, they do not erase them.

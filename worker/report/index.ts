@@ -58,7 +58,11 @@ export interface Reporter {
   setCatalog(items: CatalogItem[]): void;
   /** React to consent: a `metrics` denial discards everything not yet reported. */
   setConsent(consent: ConsentState): void;
-  /** Close finished periods into noised reports; nothing without `metrics` granted and budget left. */
+  /** Whether a period is over (grace included) and would be closed by buildDueReports(now). */
+  hasDuePeriods(now: number): boolean;
+  /** Take in the ledger another page of the device stored: periods it spent on are not built here again. */
+  mergeLedger(state: unknown): void;
+  /** Close finished periods into noised reports; nothing without `metrics` granted and budget left, nothing for a period already spent on. */
   buildDueReports(now: number, consent: ConsentState): OutboxEntry[];
   status(now: number): ReporterStatus;
   /** Aggregator state (store under 'reporter'). */
@@ -144,10 +148,14 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
       if (consent.metrics === 'denied') aggregator.reset();
     },
 
+    hasDuePeriods: (now) => aggregator.pending().some((p) => p.start + settings.periodMs + settings.graceMs <= now),
+    mergeLedger: (state) => ledger.merge(state),
+
     buildDueReports(now, consent) {
       const entries: OutboxEntry[] = [];
       for (const period of aggregator.takeDuePeriods(now, settings.graceMs)) {
-        if (isEmptyPeriod(period)) continue;
+        // Built already by another page of this device (a second tab): once per period, whatever this tab tallied.
+        if (isEmptyPeriod(period) || ledger.hasSpent(period.start)) continue;
         const periodEnd = period.start + settings.periodMs;
         if (consent.metrics !== 'granted') {
           // A period that closes while consent is missing is discarded, never kept for a later grant.

@@ -73,6 +73,13 @@ export interface Ledger {
   /** Record the report's ε, or refuse (recording why) when it would exceed the budget. */
   trySpend(entry: LedgerEntry): { ok: true } | { ok: false; refusal: LedgerRefusal };
   refuse(refusal: LedgerRefusal): void;
+  /** Whether this period's report was already built (its ε is in the ledger). */
+  hasSpent(periodStart: number): boolean;
+  /**
+   * Take in a ledger stored by another page of the device (another tab has its own worker and its
+   * own copy): each period's spend is kept once, so the budget counts every report built.
+   */
+  merge(state: unknown): void;
   status(now: number): LedgerStatus;
   exportState(): LedgerState;
   importState(state: unknown): void;
@@ -118,6 +125,16 @@ export function createLedger(options: LedgerOptions = {}): Ledger {
       return { ok: true };
     },
     refuse,
+    hasSpent: (periodStart) => state.entries.some((e) => e.periodStart === periodStart),
+    merge(value) {
+      const other = parseLedgerState(value);
+      const spent = new Set(state.entries.map((e) => e.periodStart));
+      const entries = [...state.entries, ...other.entries.filter((e) => !spent.has(e.periodStart))];
+      state.entries = entries.sort((a, b) => a.periodStart - b.periodStart).slice(-MAX_LEDGER_ENTRIES);
+      const seen = new Set(state.refusals.map((r) => JSON.stringify(r)));
+      const refusals = [...state.refusals, ...other.refusals.filter((r) => !seen.has(JSON.stringify(r)))];
+      state.refusals = refusals.sort((a, b) => a.at - b.at).slice(-MAX_LEDGER_REFUSALS);
+    },
     status(now) {
       const spent = spentAround(Math.floor(now));
       const lastRefusal = state.refusals[state.refusals.length - 1];

@@ -42,6 +42,25 @@ describe('privacy-budget ledger', () => {
     expect(ledger.trySpend(entry(0, 1.5)).ok).toBe(false);
   });
 
+  it('takes in a ledger another tab stored: each period spent once, the budget counts both tabs, refusals kept', () => {
+    const here = createLedger({ budgetEpsilon: 3 });
+    const there = createLedger({ budgetEpsilon: 3 });
+    here.trySpend(entry(0));
+    there.trySpend(entry(0));
+    there.trySpend(entry(1));
+    there.refuse({ periodStart: 2 * DAY, periodEnd: 3 * DAY, reason: 'consent_pending', at: 3 * DAY });
+    here.merge(there.exportState());
+    expect(here.exportState().entries.map((e) => e.periodStart)).toEqual([0, DAY]);
+    expect(here.hasSpent(DAY)).toBe(true);
+    expect(here.hasSpent(2 * DAY)).toBe(false);
+    expect(here.exportState().refusals).toHaveLength(1);
+    here.merge(there.exportState());
+    expect(here.exportState().refusals).toHaveLength(1);
+    expect(here.trySpend(entry(3)).ok).toBe(true);
+    expect(here.trySpend(entry(4)).ok).toBe(false);
+    expect(() => here.merge({ version: 99 })).toThrow(InsituError);
+  });
+
   it('round-trips its state and rejects tampering (clean start, never a reset to a bigger budget by accident)', () => {
     const ledger = createLedger();
     ledger.trySpend(entry(0));
