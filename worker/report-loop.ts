@@ -3,11 +3,11 @@
  * outbox, and delivers them only while `metrics` is granted. Each attempt is logged with its full
  * body so the person can see every byte that left (exportData().sent).
  */
-import { withBuildLock } from './report/build-lock.js';
 import { deliver, enqueue, withdraw, type DeliveryResult, type Outbox } from './report/delivery.js';
 import type { Reporter } from './report/index.js';
 import type { SentReport, Transport } from './engine-types.js';
 import type { Clock, ConsentState, RandomSource, Scheduler } from './types.js';
+import { runIfLockAvailable } from './web-locks.js';
 
 /** The audit trail keeps this many attempts: a few weeks of daily reports with their retries. */
 export const MAX_SENT_LOG = 100;
@@ -18,6 +18,13 @@ export const MAX_SENT_LOG = 100;
  * does land late, the retry carries the same report id and the collector counts it once.
  */
 export const SEND_TIMEOUT_MS = 30_000;
+/**
+ * Periods close under this Web Lock (one per origin, like the database). Each tab of a site runs
+ * its own worker with its own copy of the tallies and the ledger: without it, two tabs open when
+ * a period ends would both build its report (two reports from one device, the budget charged
+ * once). A tab that finds it held skips building this round: the holder is closing the same periods.
+ */
+export const REPORT_BUILD_LOCK = 'insitu-report-build';
 
 export interface ReportLoopOptions {
   reporter: Reporter;
@@ -83,7 +90,7 @@ export function createReportLoop(options: ReportLoopOptions): ReportLoop {
   }
 
   /**
-   * Close the due periods, alone among the device's pages (build-lock.ts), after taking in the
+   * Close the due periods, alone among the device's pages (REPORT_BUILD_LOCK), after taking in the
    * ledger they stored: a period another tab has built is not built here again.
    */
   async function build(now: number, consent: ConsentState): Promise<void> {
@@ -107,7 +114,7 @@ export function createReportLoop(options: ReportLoopOptions): ReportLoop {
   async function runOnce(): Promise<DeliveryResult> {
     const consent = options.consent();
     const now = options.clock.now();
-    if (options.reporter.hasDuePeriods(now)) await withBuildLock(() => build(now, consent));
+    if (options.reporter.hasDuePeriods(now)) await runIfLockAvailable(REPORT_BUILD_LOCK, () => build(now, consent));
     if (!loggingTransport || !options.url) return { withheld: 'no_url', outcomes: [] };
     return deliver(options.outbox(), loggingTransport, consent, now, { url: options.url, random: options.random, clock: () => options.clock.now() });
   }

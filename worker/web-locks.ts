@@ -1,7 +1,8 @@
 /**
- * Web Locks, the one platform piece retention needs: two tabs of a site share one database, and
- * compacting the same old events twice would count them twice. Where the platform has no Web
- * Locks (Node, old browsers) the task simply runs.
+ * Web Locks, for work two tabs of a site must not do at once over their one database: compacting
+ * the same old events twice would count them twice (retention), and closing the same report
+ * period twice would report it twice (report-loop). Where the platform has no Web Locks (Node,
+ * old browsers) the task simply runs.
  */
 
 export type LockOutcome = 'ran' | 'skipped';
