@@ -92,6 +92,8 @@ export interface Aggregator {
   observeHealth(health: HealthObservation): void;
   /** Remove and return every period that ended at least `graceMs` before `now`, oldest first. */
   takeDuePeriods(now: number, graceMs: number): PeriodTally[];
+  /** Whether takeDuePeriods(now, graceMs) would return any. */
+  hasDuePeriods(now: number, graceMs: number): boolean;
   pending(): readonly PeriodTally[];
   exportState(): AggregatorState;
   importState(state: unknown): void;
@@ -104,6 +106,9 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const { clock, periodMs } = options;
   const declared = new Set(options.placements);
   let state = emptyState(periodMs);
+
+  /** A period is due once it has ended and its grace has passed. */
+  const isDue = (period: PeriodTally, now: number, graceMs: number): boolean => period.start + periodMs + graceMs <= now;
 
   const periodStartOf = (ts: unknown): number => {
     const now = clock.now();
@@ -246,8 +251,12 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       if (health.storageMode && STORAGE_MODES.includes(health.storageMode)) period.storageMode = health.storageMode;
     },
 
+    hasDuePeriods(now, graceMs) {
+      return state.periods.some((p) => isDue(p, now, graceMs));
+    },
+
     takeDuePeriods(now, graceMs) {
-      const due = state.periods.filter((p) => p.start + periodMs + graceMs <= now);
+      const due = state.periods.filter((p) => isDue(p, now, graceMs));
       if (due.length === 0) return [];
       state.periods = state.periods.filter((p) => !due.includes(p));
       state.closedThrough = Math.max(state.closedThrough, ...due.map((p) => p.start + periodMs));

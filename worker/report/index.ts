@@ -148,7 +148,7 @@ export function createReporter({ random, clock, config = {} }: ReporterOptions):
       if (consent.metrics === 'denied') aggregator.reset();
     },
 
-    hasDuePeriods: (now) => aggregator.pending().some((p) => p.start + settings.periodMs + settings.graceMs <= now),
+    hasDuePeriods: (now) => aggregator.hasDuePeriods(now, settings.graceMs),
     mergeLedger: (state) => ledger.merge(state),
 
     buildDueReports(now, consent) {
