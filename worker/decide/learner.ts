@@ -71,7 +71,9 @@ export class Learner {
       const weight = POSITIVE_WEIGHTS[event.type];
       if (weight === undefined) continue;
       if (event.type === 'dwell' && !((event.value ?? 0) >= MIN_DWELL_MS)) continue;
-      this.positive(item, event.itemId, weight, event.ts);
+      // A click on an item a decision showed is that decision's outcome, not an implicit positive.
+      const answersDecision = typeof event.decisionId === 'string' || this.pending.some((p) => p.item === item && p.decisionId !== null);
+      this.positive(item, event.itemId, weight, event.ts, [], !answersDecision);
     }
   }
 
@@ -106,15 +108,19 @@ export class Learner {
     if (value > 0) {
       this.parts.caps.clear(record.itemId, record.placement);
       // The click event itself may already have taught this; learn it once.
-      if ((this.positives.get(record.itemId) ?? Number.NEGATIVE_INFINITY) < record.ts) this.positive(item, record.itemId, 1, now, context);
+      if ((this.positives.get(record.itemId) ?? Number.NEGATIVE_INFINITY) < record.ts) this.positive(item, record.itemId, 1, now, context, false);
     } else if (wasPending) {
       this.negative(item, now, context);
     }
   }
 
-  positive(item: number, itemId: string, weight: number, ts: number, context: ContextFeature[] = []): void {
-    this.parts.model.learn(item, 1, weight, ts, context);
-    this.remember({ item, label: 1, weight, seq: this.seq, ts });
+  /**
+   * A positive: `contrasted` when it is implicit (the user came to the item by themselves), not
+   * when it is a decision's outcome, whose ignored showings are its negatives (content-model.ts).
+   */
+  positive(item: number, itemId: string, weight: number, ts: number, context: ContextFeature[] = [], contrasted = true): void {
+    this.parts.model.learn(item, 1, weight, ts, context, contrasted);
+    this.remember({ item, label: 1, weight, contrasted, seq: this.seq, ts });
     this.parts.profile.engage(item, weight);
     this.pending = this.pending.filter((p) => p.item !== item);
     this.positives.delete(itemId);
@@ -125,7 +131,7 @@ export class Learner {
 
   negative(item: number, ts: number, context: ContextFeature[] = []): void {
     this.parts.model.learn(item, 0, NEGATIVE_WEIGHT, ts, context);
-    this.remember({ item, label: 0, weight: NEGATIVE_WEIGHT, seq: this.seq, ts });
+    this.remember({ item, label: 0, weight: NEGATIVE_WEIGHT, contrasted: false, seq: this.seq, ts });
   }
 
   /** The learned weight of each tag (unmuted, non-zero). */

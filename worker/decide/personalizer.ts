@@ -16,7 +16,7 @@ import { Learner } from './learner.js';
 import type { PriorIndex } from './priors.js';
 import { EngagementProfile } from './profile.js';
 import { defaultScore, personalizedScore, rankingScore, type ScoringState } from './scorer.js';
-import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, storedDecision, type PendingImpression, type PersonalizerStateBody, type StoredDecision } from './state.js';
+import { MAX_MUTED_TAGS, MAX_STATE_DECISIONS, parseState, sealState, storedDecision, type PendingImpression, type PersonalizerStateBody, type StoredDecision, type StoredExample } from './state.js';
 
 /** Decisions held for reward() and explain(), like the engine's own log. */
 export const MAX_HELD_DECISIONS = 200;
@@ -106,7 +106,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       trendSeq: learner.trendSeq,
       profile: profile.entries().map(([item, strength]): [string, number] => [id(item), strength]),
       seen: profile.seenItems().map(id),
-      examples: learner.examples.map((e): [string, 0 | 1, number, number, number] => [id(e.item), e.label, e.weight, e.seq, e.ts]),
+      examples: learner.examples.map((e): StoredExample => [id(e.item), e.label, e.weight, e.seq, e.ts, e.contrasted]),
       pending: learner.pending.map((p): PendingImpression => [p.itemId, p.placement, p.ts, p.decisionId, p.context.map((c): [number, number] => [c.hash, c.value])]),
       positives: [...learner.positives],
       caps: parts.caps.entries(),
@@ -137,7 +137,8 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       known(body.profile).map(([id, strength]): [number, number] => [index(id)!, strength]),
       body.seen.filter((id) => index(id) !== undefined).map((id) => index(id)!),
     );
-    learner.examples = known(body.examples).map(([id, label, weight, seq, ts]) => ({ item: index(id)!, label, weight, seq, ts }));
+    // State from before decision outcomes went uncontrasted contrasted every positive.
+    learner.examples = known(body.examples).map(([id, label, weight, seq, ts, contrasted = label === 1]) => ({ item: index(id)!, label, weight, contrasted, seq, ts }));
     learner.pending = known(body.pending).map(([itemId, placement, ts, decisionId, context]) => ({
       item: index(itemId)!,
       itemId,
@@ -322,7 +323,7 @@ export function createPersonalizer(options: PersonalizerOptions): Personalizer {
       model.weights.set(fitted.weights);
       model.bias = fitted.bias;
       // Events that arrived during the fit are replayed on top of it.
-      for (const example of learner.examples) if (example.seq >= startSeq) model.learn(example.item, example.label, example.weight, example.ts);
+      for (const example of learner.examples) if (example.seq >= startSeq) model.learn(example.item, example.label, example.weight, example.ts, [], example.contrasted);
     },
 
     compileAhead(count) {

@@ -42,6 +42,8 @@ const MAX_TEXT = 1_000;
 
 /** A context feature as stored: [key hash, value]. */
 export type StoredContext = Array<[hash: number, value: number]>;
+/** A training example as stored; `contrasted` is absent in state saved before decision outcomes went uncontrasted. */
+export type StoredExample = [itemId: string, label: 0 | 1, weight: number, seq: number, ts: number, contrasted?: boolean];
 export type PendingImpression = [itemId: string, placement: string, ts: number, decisionId: string | null, context: StoredContext];
 
 export interface StoredDecision {
@@ -61,7 +63,7 @@ export interface PersonalizerStateBody {
   trendSeq: number;
   profile: Array<[string, number]>;
   seen: string[];
-  examples: Array<[itemId: string, label: 0 | 1, weight: number, seq: number, ts: number]>;
+  examples: StoredExample[];
   pending: PendingImpression[];
   positives: Array<[string, number]>;
   caps: CapEntry[];
@@ -208,7 +210,10 @@ export function parseState(state: unknown): PersonalizerStateBody {
   const nonNegative = (v: unknown) => isFiniteNumber(v) && v >= 0;
   for (const entry of boundedArray(b.profile, MAX_PROFILE_ITEMS, 'profile')) tuple(entry, [isId, nonNegative], 'profile');
   if (!boundedArray(b.seen, MAX_SEEN_ITEMS, 'seen').every(isId)) throw new StateError('malformed seen items');
-  for (const entry of boundedArray(b.examples, MAX_TRAINING_EXAMPLES, 'examples')) tuple(entry, [isId, (v) => v === 0 || v === 1, nonNegative, nonNegative, isFiniteNumber], 'example');
+  const example = [isId, (v: unknown) => v === 0 || v === 1, nonNegative, nonNegative, isFiniteNumber];
+  for (const entry of boundedArray(b.examples, MAX_TRAINING_EXAMPLES, 'examples')) {
+    tuple(entry, Array.isArray(entry) && entry.length === 6 ? [...example, (v: unknown) => typeof v === 'boolean'] : example, 'example');
+  }
   for (const entry of boundedArray(b.pending, MAX_PENDING_IMPRESSIONS, 'pending')) tuple(entry, [isId, isText, isFiniteNumber, (v) => v === null || isId(v), isStoredContext], 'pending');
   for (const entry of boundedArray(b.positives, MAX_RECENT_POSITIVES, 'positives')) tuple(entry, [isId, isFiniteNumber], 'positive');
   for (const entry of boundedArray(b.caps, MAX_CAP_ENTRIES, 'caps')) {

@@ -96,9 +96,9 @@ export async function fitContentModel(input: FitInput): Promise<FitResult> {
     }
     y[r] = example.label;
     rho[r] = example.weight * recencyWeight(input.now - example.ts, input.halfLifeMs);
-    if (example.label === 1) backgroundWeight += rho[r]! * BACKGROUND_WEIGHT;
+    if (example.label === 1 && example.contrasted) backgroundWeight += rho[r]! * BACKGROUND_WEIGHT;
   });
-  // The last row is the average item, a negative weighted by the positives it contrasts.
+  // The last row is the average item, a negative weighted by the implicit positives it contrasts.
   const last = examples.length;
   for (let f = 0; f < background.length; f++) {
     if (background[f] === 0 || mask[f]) continue;

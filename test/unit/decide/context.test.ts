@@ -12,9 +12,14 @@ const DESKTOP = { device_desktop: 1 };
 /** This person clicks alpha on a phone and beta at a desk; always, and nothing else. */
 const clicks = (context: Record<string, number>, itemId: string) => (context === MOBILE ? itemId.startsWith('a') : itemId.startsWith('b'));
 
+/**
+ * 200 decisions: after the first few dozen every choice is clicked, and a decision's click is
+ * not contrasted with an invented negative (content-model.ts), so the desktop preference grows
+ * from the outcomes alone.
+ */
 function trained() {
   const h = harness({ catalog, seed: 3 });
-  for (let round = 0; round < 120; round++) {
+  for (let round = 0; round < 200; round++) {
     const context = round % 2 === 0 ? MOBILE : DESKTOP;
     const candidates = [`a${round % 20}`, `b${(round * 7) % 20}`];
     const record = h.personalizer.decide({ placement: 'home', candidates, context });

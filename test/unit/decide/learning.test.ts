@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, DEFAULT_HALF_LIFE_DAYS } from '../../../worker/decide/content-model.js';
 import { IMPRESSION_SETTLE_MS } from '../../../worker/decide/learner.js';
+import { sealState, type PersonalizerState, type PersonalizerStateBody } from '../../../worker/decide/state.js';
 import { buildPriors } from '../../../worker/decide/index.js';
 import { decideScores, harness, meanScore, scoreOf, twoThemeCatalog } from './helpers.js';
 
@@ -93,6 +94,31 @@ describe('learning from own events', () => {
     const scores = decideScores(h, ['a0', 'b0']);
     expect(scores[record.itemId]).toBeGreaterThan(scores[other]!);
     expect(() => h.personalizer.reward(record.decisionId, Number.NaN)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  });
+
+  it('a click the user came to is contrasted with the average item; a decision\'s click is its outcome and is not', () => {
+    const body = (h: ReturnType<typeof harness>) => (h.personalizer.exportState() as PersonalizerState).body;
+    const implicit = harness({ catalog });
+    implicit.personalizer.observe(implicit.events('click', ['a0']));
+    const rewarded = harness({ catalog });
+    rewarded.personalizer.reward(rewarded.personalizer.decide({ placement: 'home', candidates: ['a0'] }).decisionId, 1);
+    // Auto-capture: the click event on a decided item carries its decision and arrives before the reward.
+    const captured = harness({ catalog });
+    const shown = captured.personalizer.decide({ placement: 'home', candidates: ['a0'] });
+    captured.personalizer.observe(captured.events('click', ['a0'], { decisionId: shown.decisionId }));
+    expect(captured.personalizer.reward(shown.decisionId, 1)).toBe(true);
+    expect(body(implicit).examples.map((e) => e[5])).toEqual([true]);
+    expect(body(rewarded).examples.map((e) => e[5])).toEqual([false]);
+    expect(body(captured).examples.map((e) => e[5])).toEqual([false]);
+    // The contrast is a negative step on the average item: it pulls the click rate down, the outcome alone does not.
+    expect(body(rewarded).bias).toBeGreaterThan(body(implicit).bias);
+    expect(body(captured).bias).toBeCloseTo(body(rewarded).bias, 9);
+    // State saved before the flag existed contrasted every positive, and loads so.
+    const old = body(rewarded);
+    const legacy = { ...old, examples: old.examples.map(([id, label, weight, seq, ts]) => [id, label, weight, seq, ts]) as PersonalizerStateBody['examples'] };
+    const reloaded = harness({ catalog });
+    reloaded.personalizer.importState(sealState(legacy));
+    expect(body(reloaded).examples.map((e) => e[5])).toEqual([true]);
   });
 
   it('a decision nobody clicks becomes a negative for the shown item', () => {

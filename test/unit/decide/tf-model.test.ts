@@ -34,8 +34,10 @@ function setup() {
     const item = (t * 7) % 60;
     const label = item % 2 === 0 || t % 5 === 0 ? 1 : 0;
     const ts = START + t * EVENT_SPACING_MS;
-    model.learn(item, label, 1, ts);
-    examples.push({ item, label, weight: 1, seq: t, ts });
+    // Every third positive is a decision's outcome: not contrasted with the average item.
+    const contrasted = label === 1 && t % 3 !== 0;
+    model.learn(item, label, 1, ts, [], contrasted);
+    examples.push({ item, label, weight: 1, contrasted, seq: t, ts });
   }
   return { space, model, examples };
 }
@@ -62,7 +64,7 @@ function objective(space: ReturnType<typeof setup>['space'], weights: Float32Arr
     const row = dense(e.item);
     loss += rho * bce(logit((f) => row[f]!), e.label);
     total += rho;
-    if (e.label === 1) positives += rho * BACKGROUND_WEIGHT;
+    if (e.label === 1 && e.contrasted) positives += rho * BACKGROUND_WEIGHT;
   }
   loss += positives * bce(logit((f) => background[f]!), 0);
   total += positives;
