@@ -63,6 +63,8 @@ export interface ConsentGateOptions {
 export interface LoadedProfile {
   state: Partial<Record<StateKey, unknown>>;
   storedEvents: number;
+  /** Opening created the store (a first visit): `state` is empty because nothing was stored, not because it was not read. */
+  created?: true;
 }
 
 export class ConsentGate {
@@ -236,6 +238,12 @@ export class ConsentGate {
     this.store = store;
     this.storeStatus = store.status;
     this.attempt = 0;
+    if (store.created) {
+      // Opening created the database: a first visit has nothing stored to read back.
+      this.storedEventCount = 0;
+      this.scheduleWrite(0);
+      return { state: {}, storedEvents: 0, created: true };
+    }
     try {
       // Only the small state records and a count: reading the whole event log here would make a
       // returning visitor's first decision wait on thousands of events it does not need.

@@ -91,6 +91,8 @@ class IdbProfileStore implements ProfileStore {
   private opening: Promise<InsituDatabase> | undefined;
   private closed = false;
   private current: StoreStatus = { mode: 'indexeddb', health: 'ok' };
+  /** Set by the first successful open; a later reopen (after a lost connection) does not change it. */
+  private createdOnFirstOpen: boolean | undefined;
   private readonly events = new IdbEventLog((names, mode, work) => this.run(names, mode, work));
 
   constructor(
@@ -104,16 +106,24 @@ class IdbProfileStore implements ProfileStore {
     return this.current;
   }
 
+  /** Whether this store's first connection created the database (a first visit: nothing stored yet). */
+  get created(): boolean {
+    return this.createdOnFirstOpen === true;
+  }
+
   /** The open connection, opening one if there is none (first call, or after it was lost). */
   connect(): Promise<InsituDatabase> {
     if (this.closed) return Promise.reject(new InsituError('storage_unavailable', 'the store was closed'));
     if (this.db) return Promise.resolve(this.db);
+    let created = false;
     this.opening ??= openConnection(this.factory, this.name, this.openTimeoutMs, {
       onVersionChange: (db) => this.drop(db, 'storage_connection_lost'),
       onTerminated: (db) => this.drop(db, 'storage_connection_lost'),
+      onCreated: () => (created = true),
     })
       .then((db) => {
         this.db = db;
+        this.createdOnFirstOpen ??= created;
         return db;
       })
       .catch((error: unknown) => {
