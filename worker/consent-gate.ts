@@ -67,6 +67,17 @@ export interface LoadedProfile {
   created?: true;
 }
 
+/** The state records `keys` of `store`, together where the store can read them so. */
+export async function readStates(store: ProfileStore, keys: readonly StateKey[]): Promise<LoadedProfile['state']> {
+  if (store.getStates) return store.getStates(keys);
+  const values = await Promise.all(keys.map((key) => store.getState(key)));
+  const state: LoadedProfile['state'] = {};
+  keys.forEach((key, i) => {
+    if (values[i] !== undefined) state[key] = values[i];
+  });
+  return state;
+}
+
 export class ConsentGate {
   private consent: ConsentValue = 'pending';
   private store: ProfileStore | undefined;
@@ -247,11 +258,7 @@ export class ConsentGate {
     try {
       // Only the small state records and a count: reading the whole event log here would make a
       // returning visitor's first decision wait on thousands of events it does not need.
-      const [storedEvents, ...values] = await Promise.all([store.countEvents(), ...STATE_KEYS.map((key) => store.getState(key))]);
-      const state: LoadedProfile['state'] = {};
-      STATE_KEYS.forEach((key, i) => {
-        if (values[i] !== undefined) state[key] = values[i];
-      });
+      const [storedEvents, state] = await Promise.all([store.countEvents(), readStates(store, STATE_KEYS)]);
       this.storedEventCount = storedEvents;
       // State this session computed without the stored profile must not overwrite it: the engine
       // restores the stored state, merges this session's events into it, and puts the result.

@@ -182,6 +182,20 @@ class IdbProfileStore implements ProfileStore {
     return (isEncodedBody(stored) ? await decodeJson(stored) : stored) as T | undefined;
   }
 
+  /** One transaction for all of them (a returning visitor's start reads nine: ~3 ms less than nine transactions in Chromium). */
+  async getStates(keys: readonly StateKey[]): Promise<Partial<Record<StateKey, unknown>>> {
+    const stored = await this.run(['state'], 'readonly', (tx) => {
+      const state = tx.objectStore('state');
+      return Promise.all(keys.map((key) => state.get(key)));
+    });
+    const values = await Promise.all(stored.map((value) => (isEncodedBody(value) ? decodeJson(value) : value)));
+    const found: Partial<Record<StateKey, unknown>> = {};
+    keys.forEach((key, i) => {
+      if (values[i] !== undefined) found[key] = values[i];
+    });
+    return found;
+  }
+
   async putState(key: StateKey, value: unknown) {
     const stored = encodeState(value);
     await this.run(['state'], 'readwrite', async (tx) => {

@@ -192,6 +192,11 @@ export interface ProfileStore {
   countDecisions(): Promise<number>;
   deleteDecisions(ids: string[]): Promise<void>;
   getState<T>(key: StateKey): Promise<T | undefined>;
+  /**
+   * Several state records at once, absent ones left out. Optional: a backend that can read them
+   * together (IndexedDB: one transaction) has it; otherwise callers read them one by one.
+   */
+  getStates?(keys: readonly StateKey[]): Promise<Partial<Record<StateKey, unknown>>>;
   putState(key: StateKey, value: unknown): Promise<void>;
   putOutbox(entries: OutboxEntry[]): Promise<void>;
   getOutbox(): Promise<OutboxEntry[]>;
