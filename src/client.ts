@@ -130,6 +130,10 @@ export function createClient(options: InsituOptions, platform: ClientPlatform): 
     onState: () => emitter.emit('status', statusNow()),
   });
 
+  // While the engine starts (tens of ms) this thread is free: load the stash's storage then, not
+  // at ready, when taking the stash would hold the page's first decision.
+  if (hasWindow) setTimeout(() => stash.warm(), 0);
+
   const ready: Promise<void> = (async () => {
     try {
       const started = await engine.initialStatus();

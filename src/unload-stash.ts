@@ -57,6 +57,12 @@ export interface UnloadStash {
   clearAll(): void;
   /** Read and remove what other pages left (never this page's own), validated, oldest first. Never throws. */
   take(): InsituEvent[];
+  /**
+   * Touch the storage now: Chromium loads an origin's localStorage on its first use (1–5 ms on
+   * the build machine), which take() would otherwise pay when the engine is ready, just before a
+   * page's first decision. Never throws.
+   */
+  warm(): void;
 }
 
 export function createUnloadStash(storage: StashStorage | undefined, pageId: string, now: () => number = Date.now): UnloadStash {
@@ -109,6 +115,13 @@ export function createUnloadStash(storage: StashStorage | undefined, pageId: str
         for (const name of stashKeys()) storage?.removeItem(name);
       } catch {
         // As above.
+      }
+    },
+    warm() {
+      try {
+        void storage?.length;
+      } catch {
+        // Blocked storage: take() finds nothing either.
       }
     },
     take() {

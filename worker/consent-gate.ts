@@ -63,6 +63,19 @@ export interface ConsentGateOptions {
 export interface LoadedProfile {
   state: Partial<Record<StateKey, unknown>>;
   storedEvents: number;
+  /** Opening created the store (a first visit): `state` is empty because nothing was stored, not because it was not read. */
+  created?: true;
+}
+
+/** The state records `keys` of `store`, together where the store can read them so. */
+export async function readStates(store: ProfileStore, keys: readonly StateKey[]): Promise<LoadedProfile['state']> {
+  if (store.getStates) return store.getStates(keys);
+  const values = await Promise.all(keys.map((key) => store.getState(key)));
+  const state: LoadedProfile['state'] = {};
+  keys.forEach((key, i) => {
+    if (values[i] !== undefined) state[key] = values[i];
+  });
+  return state;
 }
 
 export class ConsentGate {
@@ -236,14 +249,16 @@ export class ConsentGate {
     this.store = store;
     this.storeStatus = store.status;
     this.attempt = 0;
+    if (store.created) {
+      // Opening created the database: a first visit has nothing stored to read back.
+      this.storedEventCount = 0;
+      this.scheduleWrite(0);
+      return { state: {}, storedEvents: 0, created: true };
+    }
     try {
       // Only the small state records and a count: reading the whole event log here would make a
       // returning visitor's first decision wait on thousands of events it does not need.
-      const [storedEvents, ...values] = await Promise.all([store.countEvents(), ...STATE_KEYS.map((key) => store.getState(key))]);
-      const state: LoadedProfile['state'] = {};
-      STATE_KEYS.forEach((key, i) => {
-        if (values[i] !== undefined) state[key] = values[i];
-      });
+      const [storedEvents, state] = await Promise.all([store.countEvents(), readStates(store, STATE_KEYS)]);
       this.storedEventCount = storedEvents;
       // State this session computed without the stored profile must not overwrite it: the engine
       // restores the stored state, merges this session's events into it, and puts the result.

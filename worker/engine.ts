@@ -35,11 +35,13 @@ export const REPORT_CHECK_INTERVAL_MS = 60_000;
 /** A diversified shelf of k is chosen from the best k × this many: wide enough to find variety, narrow enough to stay relevant. */
 export const DIVERSITY_POOL_FACTOR = 4;
 /**
- * Catalog items whose features are compiled per idle step after a decision (items compile on first
- * use; the rest are compiled ahead so later decisions and the first learning step do not wait on
- * them): ~1 ms of work, so a call that arrives meanwhile waits little.
+ * Catalog items whose features are compiled per idle step (items compile on first use; the rest
+ * are compiled ahead so decisions and the first learning step do not wait on them). Steps run at
+ * background priority from the engine's start, while the store opens, and again after a catalog
+ * change: a message or a storage answer that arrives meanwhile waits for one step at most, a few
+ * tenths of a millisecond.
  */
-export const COMPILE_AHEAD_ITEMS = 50;
+export const COMPILE_AHEAD_ITEMS = 10;
 /** Handled errors kept for errors(): enough to see what went wrong, bounded for a worker nobody asks. */
 export const MAX_HANDLED_ERRORS = 100;
 /** A click or `convert` on the shown item within this window rewards its decision by itself (a session's length). */
@@ -162,11 +164,12 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
   function compileAheadSoon(): void {
     if (compilingAhead || closed) return;
     compilingAhead = true;
+    const later = (task: () => void) => (scheduler.whenIdle ? scheduler.whenIdle(task) : scheduler.defer(task, 0));
     const step = () => {
       if (closed || personalizer.compileAhead(COMPILE_AHEAD_ITEMS)) compilingAhead = false;
-      else scheduler.defer(step, 0);
+      else later(step);
     };
-    scheduler.defer(step, 0);
+    later(step);
   }
 
   function loadReportingSoon(delayMs: number): void {
@@ -235,8 +238,9 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
    * back at once so the stored model is never replaced by one that knew only this session.
    */
   function restore(loaded: Awaited<ReturnType<ConsentGate['setPersonalization']>>): void {
-    if (!loaded) {
+    if (!loaded || loaded.created) {
       // A fresh store: remember this device's id so the holdout arm stays stable across visits.
+      // What this session learned before it opened is in memory already and is written as usual.
       if (gate.status.mode !== 'memory') gate.putState('device', { deviceId } satisfies DeviceRecord);
       return;
     }
@@ -308,6 +312,10 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       checkReportsPeriodically();
       loadReportingSoon(REPORTING_LOAD_DELAY_MS);
     });
+  // Opening the store takes tens of milliseconds in which this thread mostly waits: compile the
+  // catalog's rows meanwhile (the first decision, and restoring a returning profile, would
+  // otherwise do it), in background steps the store's answers and the page's messages come before.
+  compileAheadSoon();
 
   const engine: Engine = {
     ready,
@@ -418,6 +426,7 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
       personalizer.setCatalog(items);
       site.setCatalog(items);
       reporting.tell((r) => r.reporter.setCatalog(items));
+      compileAheadSoon();
     },
 
     setPriors(priors) {

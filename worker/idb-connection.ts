@@ -15,6 +15,8 @@ export interface ConnectionEvents {
   onVersionChange(db: InsituDatabase): void;
   /** The browser closed the connection abnormally (storage process gone, disk error). */
   onTerminated(db: InsituDatabase): void;
+  /** This open created the database (there was none): it holds nothing to read yet. */
+  onCreated?(): void;
 }
 
 /** Reject with `onTimeout()` unless `work` settles within `ms`. */
@@ -69,6 +71,7 @@ export function openConnection(factory: IDBFactory, name: string, timeoutMs: num
       if (!tx) return;
       // Creating a database on a full disk (or under a tiny quota) fails here, as QuotaExceededError.
       tx.addEventListener('abort', () => (upgradeError = tx.error));
+      if (event.oldVersion === 0) events.onCreated?.();
       const upgrade = wrap(tx) as unknown as UpgradeTransaction & { done?: Promise<void> };
       // idb gives every wrapped transaction a `done` promise that rejects on abort; the open
       // request reports the failure, so this one must not surface as an unhandled rejection.

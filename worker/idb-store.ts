@@ -91,6 +91,8 @@ class IdbProfileStore implements ProfileStore {
   private opening: Promise<InsituDatabase> | undefined;
   private closed = false;
   private current: StoreStatus = { mode: 'indexeddb', health: 'ok' };
+  /** Set by the first successful open; a later reopen (after a lost connection) does not change it. */
+  private createdOnFirstOpen: boolean | undefined;
   private readonly events = new IdbEventLog((names, mode, work) => this.run(names, mode, work));
 
   constructor(
@@ -104,16 +106,24 @@ class IdbProfileStore implements ProfileStore {
     return this.current;
   }
 
+  /** Whether this store's first connection created the database (a first visit: nothing stored yet). */
+  get created(): boolean {
+    return this.createdOnFirstOpen === true;
+  }
+
   /** The open connection, opening one if there is none (first call, or after it was lost). */
   connect(): Promise<InsituDatabase> {
     if (this.closed) return Promise.reject(new InsituError('storage_unavailable', 'the store was closed'));
     if (this.db) return Promise.resolve(this.db);
+    let created = false;
     this.opening ??= openConnection(this.factory, this.name, this.openTimeoutMs, {
       onVersionChange: (db) => this.drop(db, 'storage_connection_lost'),
       onTerminated: (db) => this.drop(db, 'storage_connection_lost'),
+      onCreated: () => (created = true),
     })
       .then((db) => {
         this.db = db;
+        this.createdOnFirstOpen ??= created;
         return db;
       })
       .catch((error: unknown) => {
@@ -170,6 +180,20 @@ class IdbProfileStore implements ProfileStore {
   async getState<T>(key: StateKey): Promise<T | undefined> {
     const stored = await this.run(['state'], 'readonly', (tx) => tx.objectStore('state').get(key));
     return (isEncodedBody(stored) ? await decodeJson(stored) : stored) as T | undefined;
+  }
+
+  /** One transaction for all of them (a returning visitor's start reads nine: ~3 ms less than nine transactions in Chromium). */
+  async getStates(keys: readonly StateKey[]): Promise<Partial<Record<StateKey, unknown>>> {
+    const stored = await this.run(['state'], 'readonly', (tx) => {
+      const state = tx.objectStore('state');
+      return Promise.all(keys.map((key) => state.get(key)));
+    });
+    const values = await Promise.all(stored.map((value) => (isEncodedBody(value) ? decodeJson(value) : value)));
+    const found: Partial<Record<StateKey, unknown>> = {};
+    keys.forEach((key, i) => {
+      if (values[i] !== undefined) found[key] = values[i];
+    });
+    return found;
   }
 
   async putState(key: StateKey, value: unknown) {

@@ -130,6 +130,11 @@ export interface RandomSource {
 export interface Scheduler {
   /** Run `task` soon, off the caller's stack; returns a cancel function. */
   defer(task: () => void, delayMs?: number): () => void;
+  /**
+   * Run `task` when the thread has nothing more urgent to do (messages, storage answers, timers
+   * come first); returns a cancel function. Optional: without it, `defer` is used.
+   */
+  whenIdle?(task: () => void): () => void;
 }
 
 export type StorageMode = 'indexeddb' | 'kv' | 'memory';
@@ -169,6 +174,11 @@ export interface OutboxEntry {
  */
 export interface ProfileStore {
   readonly status: StoreStatus;
+  /**
+   * True when opening this store created it: a first visit, with nothing stored to read back.
+   * Optional: a store that cannot tell leaves it undefined and is read as usual.
+   */
+  readonly created?: boolean;
   /** Idempotent by event id: writing an id twice keeps one copy. */
   putEvents(events: InsituEvent[]): Promise<void>;
   /** Events in timestamp order, oldest first. */
@@ -182,6 +192,11 @@ export interface ProfileStore {
   countDecisions(): Promise<number>;
   deleteDecisions(ids: string[]): Promise<void>;
   getState<T>(key: StateKey): Promise<T | undefined>;
+  /**
+   * Several state records at once, absent ones left out. Optional: a backend that can read them
+   * together (IndexedDB: one transaction) has it; otherwise callers read them one by one.
+   */
+  getStates?(keys: readonly StateKey[]): Promise<Partial<Record<StateKey, unknown>>>;
   putState(key: StateKey, value: unknown): Promise<void>;
   putOutbox(entries: OutboxEntry[]): Promise<void>;
   getOutbox(): Promise<OutboxEntry[]>;

@@ -120,6 +120,26 @@ describe('unload stash', () => {
     expect(() => stash.clear()).not.toThrow();
     expect(() => stash.clearAll()).not.toThrow();
     expect(stash.take()).toEqual([]);
+    expect(() => stash.warm()).not.toThrow();
     expect(createUnloadStash(undefined, 'b').take()).toEqual([]);
+  });
+
+  it('warm() touches the storage once and changes nothing in it', () => {
+    const storage = memoryStorage();
+    storage.data.set('unrelated', 'x');
+    let reads = 0;
+    const counting: StashStorage = {
+      get length() {
+        reads++;
+        return storage.data.size;
+      },
+      key: storage.key,
+      getItem: storage.getItem,
+      setItem: storage.setItem,
+      removeItem: storage.removeItem,
+    };
+    createUnloadStash(counting, 'a').warm();
+    expect(reads).toBe(1);
+    expect([...storage.data]).toEqual([['unrelated', 'x']]);
   });
 });

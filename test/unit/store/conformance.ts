@@ -10,6 +10,7 @@
  * - after erase() the store is empty and still usable; after close() calls settle.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readStates } from '../../../worker/consent-gate.js';
 import { InsituError } from '../../../worker/errors.js';
 import type { Outbox } from '../../../worker/report/delivery.js';
 import type { DecisionRecord, InsituEvent, OutboxEntry, ProfileStore } from '../../../worker/types.js';
@@ -165,6 +166,17 @@ export function describeProfileStoreConformance(name: string, makeStore: () => P
       expect(await store.getState('model')).toEqual(model);
       expect(await store.getState('device')).toEqual({ deviceId: 'd-2' });
       expect(await store.getState('bandit')).toBeUndefined();
+    });
+
+    it('reads several state records at once (getStates where it has one) as it reads each, large and absent ones included', async () => {
+      const store = await fresh();
+      const model = { weights: Array.from({ length: 2_000 }, (_, i) => i / 7), name: 'large enough to be stored as a Blob' };
+      await store.putState('model', model);
+      await store.putState('device', { deviceId: 'd-1' });
+      const read = await readStates(store, ['model', 'device', 'bandit']);
+      expect(read).toEqual({ model, device: { deviceId: 'd-1' } });
+      expect('bandit' in read).toBe(false);
+      expect(read.model).toEqual(await store.getState('model'));
     });
 
     it('keeps the report outbox: put, update attempts, delete', async () => {
