@@ -71,7 +71,8 @@ export class Learner {
       const weight = POSITIVE_WEIGHTS[event.type];
       if (weight === undefined) continue;
       if (event.type === 'dwell' && !((event.value ?? 0) >= MIN_DWELL_MS)) continue;
-      // A click on an item a decision showed is that decision's outcome, not an implicit positive.
+      // A positive on an item a decision showed (a click, a dwell, a view of it) is that
+      // decision's outcome, not an implicit positive: its ignored showings are its negatives.
       const answersDecision = typeof event.decisionId === 'string' || this.pending.some((p) => p.item === item && p.decisionId !== null);
       this.positive(item, event.itemId, weight, event.ts, [], !answersDecision);
     }
