@@ -61,6 +61,19 @@ describe('engine on a first visit', () => {
     expect(await fresh.store.getState('device')).toMatchObject({ deviceId: expect.any(String) });
   });
 
+  it('keeps what was learned while consent was pending when the grant creates the store', async () => {
+    const time = manualTime();
+    const fresh = storeThat(true);
+    const engine = composeEngine({ openStore: async () => fresh.store, clock: time, scheduler: time }, recordingParts());
+    await engine.ready;
+    engine.track([1, 2, 3].map((i) => ({ id: `e${i}`, type: 'view' as const, ts: time.now() + i, itemId: `item-${i}` })));
+    await engine.setConsent(GRANTED);
+    await engine.flush();
+    expect(fresh.reads).toEqual([]);
+    expect(await fresh.store.countEvents()).toBe(3);
+    expect(await fresh.store.getState('model')).toEqual({ seen: ['e1', 'e2', 'e3'] });
+  });
+
   it('reads a store that existed before as it always did', async () => {
     const time = manualTime();
     const existing = storeThat(false);
