@@ -2,6 +2,7 @@
  * The WorkerApi over an engine: what worker.ts exposes over comlink, and what the page runs inline
  * when no worker can start. Every method resolves with a Result; errors travel as values.
  */
+import { fallbackRecord, publicDecision } from './decision-record.js';
 import { InsituError, toErrorValue } from './errors.js';
 import { composeEngine, type EngineParts } from './engine.js';
 import { createPersonalizer, isInHoldout } from './decide/index.js';
@@ -10,7 +11,7 @@ import { timerScheduler } from './timer-scheduler.js';
 import { createSeededRandom } from './seeded-random.js';
 import type { RuleBook } from './site-rules.js';
 import type { Engine, Transport } from './engine-types.js';
-import type { CatalogItem, Decision, DecisionRecord, Priors, ProfileStore } from './types.js';
+import type { CatalogItem, Decision, Priors, ProfileStore } from './types.js';
 import type { Result, WorkerApi, WorkerInitConfig } from './worker-api.js';
 
 /** A catalog or priors file larger than this is refused: the worker must not be made to parse a hostile giant. */
@@ -151,12 +152,7 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
     setConsent: (consent) => run(async (e) => (await e.setConsent(consent), e.status())),
     track: (events) => run((e) => (e.track(events), events.length)),
     decide: (request) => run((e) => publicDecision(e.decide(request))),
-    logFallback: (decision: Decision, candidates: string[]) =>
-      run((e) => {
-        const probabilities = candidates.map((id) => (id === decision.itemId ? 1 : 0));
-        const record: DecisionRecord = { ...decision, candidates, scores: candidates.map(() => 0), probabilities };
-        e.logFallback(record);
-      }),
+    logFallback: (decision: Decision, candidates: string[]) => run((e) => e.logFallback(fallbackRecord(decision, candidates))),
     withdraw: (decisionId) => run((e) => e.withdraw(decisionId)),
     reward: (decisionId, value) => run((e) => e.reward(decisionId, value)),
     explain: (decisionId) => run((e) => e.explain(decisionId)),
@@ -169,10 +165,4 @@ export function createWorkerService(platform: WorkerPlatform = {}): WorkerApi {
     flush: () => run((e) => e.flush()),
     close: () => run((e) => e.close()),
   };
-}
-
-/** The page gets the decision without the per-candidate arrays (those stay in the device's log). */
-function publicDecision(record: DecisionRecord): Decision {
-  const { decisionId, placement, itemId, propensity, exploring, policy, reasons, ts } = record;
-  return { decisionId, placement, itemId, propensity, exploring, policy, reasons, ts };
 }

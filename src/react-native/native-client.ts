@@ -7,12 +7,13 @@
  * Nothing here, nor anything it imports, names a DOM, Worker or IndexedDB global: this entry's
  * bundle is checked for that (test/unit/react-native/bundle.test.ts).
  */
+import { fallbackRecord, publicDecision } from '../../worker/decision-record.js';
 import { InsituError } from '../../worker/errors.js';
 import { createFetchTransport } from '../../worker/fetch-transport.js';
 import { createKvStore } from '../../worker/kv-store.js';
 import { timerScheduler } from '../../worker/timer-scheduler.js';
 import type { Engine, EngineOptions } from '../../worker/engine-types.js';
-import type { CatalogItem, Decision, DecisionRecord, InsituEvent, Priors } from '../../worker/types.js';
+import type { CatalogItem, InsituEvent, Priors } from '../../worker/types.js';
 import { createConsentController } from '../consent/controller.js';
 import { checkDecideRequest, DEFAULT_DECIDE_TIMEOUT_MS, fallbackDecision, withinDeadline } from '../decide-deadline.js';
 import { createEmitter } from '../emitter.js';
@@ -35,12 +36,6 @@ async function fetchJson(fetchImpl: typeof fetch, url: string, code: 'invalid_ca
   const text = await response.text();
   if (text.length > MAX_CATALOG_BYTES) throw new InsituError(code, `${url} is larger than ${MAX_CATALOG_BYTES} bytes`);
   return JSON.parse(text) as unknown;
-}
-
-/** The page-facing decision: the per-candidate arrays stay in the device's log. */
-function publicDecision(record: DecisionRecord): Decision {
-  const { decisionId, placement, itemId, propensity, exploring, policy, reasons, ts } = record;
-  return { decisionId, placement, itemId, propensity, exploring, policy, reasons, ts };
 }
 
 function asInsituError(error: unknown, code: InsituError['code'] = 'worker_unavailable'): InsituError {
@@ -192,12 +187,7 @@ export function createNativeClient(options: NativeInsituOptions, makeEngine: Eng
       const fallback = fallbackDecision(request, nextId(), reason);
       // Logged as its own policy (propensity 1) so the learned policy's evaluation stays unbiased.
       void ready.then(() => {
-        engine?.logFallback({
-          ...fallback,
-          candidates: request.candidates,
-          scores: request.candidates.map(() => 0),
-          probabilities: request.candidates.map((id) => (id === fallback.itemId ? 1 : 0)),
-        });
+        engine?.logFallback(fallbackRecord(fallback, request.candidates));
       });
       emitter.emit('decision', fallback);
       return fallback;
