@@ -69,8 +69,7 @@ export interface LoadedProfile {
 
 /** The state records `keys` of `store`, together where the store can read them so. */
 export async function readStates(store: ProfileStore, keys: readonly StateKey[]): Promise<LoadedProfile['state']> {
-  if (store.getStates) return store.getStates(keys);
-  const values = await Promise.all(keys.map((key) => store.getState(key)));
+  const values = store.getStates ? await store.getStates(keys) : await Promise.all(keys.map((key) => store.getState(key)));
   const state: LoadedProfile['state'] = {};
   keys.forEach((key, i) => {
     if (values[i] !== undefined) state[key] = values[i];

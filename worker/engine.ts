@@ -38,7 +38,7 @@ export const DIVERSITY_POOL_FACTOR = 4;
  * Catalog items whose features are compiled per idle step (items compile on first use; the rest
  * are compiled ahead so decisions and the first learning step do not wait on them). Steps run at
  * background priority from the engine's start, while the store opens, and again after a catalog
- * change: a message or a storage answer that arrives meanwhile waits for one step at most, a few
+ * change or a decision: a message or a storage answer that arrives meanwhile waits for one step at most, a few
  * tenths of a millisecond.
  */
 export const COMPILE_AHEAD_ITEMS = 10;
@@ -161,10 +161,10 @@ export function composeEngine(given: EngineOptions, parts: EngineParts): Engine 
     }, REPORT_CHECK_INTERVAL_MS);
   }
   let compilingAhead = false;
+  const later = (task: () => void) => (scheduler.whenIdle ? scheduler.whenIdle(task) : scheduler.defer(task, 0));
   function compileAheadSoon(): void {
     if (compilingAhead || closed) return;
     compilingAhead = true;
-    const later = (task: () => void) => (scheduler.whenIdle ? scheduler.whenIdle(task) : scheduler.defer(task, 0));
     const step = () => {
       if (closed || personalizer.compileAhead(COMPILE_AHEAD_ITEMS)) compilingAhead = false;
       else later(step);

@@ -183,17 +183,12 @@ class IdbProfileStore implements ProfileStore {
   }
 
   /** One transaction for all of them (a returning visitor's start reads nine: ~3 ms less than nine transactions in Chromium). */
-  async getStates(keys: readonly StateKey[]): Promise<Partial<Record<StateKey, unknown>>> {
+  async getStates(keys: readonly StateKey[]): Promise<unknown[]> {
     const stored = await this.run(['state'], 'readonly', (tx) => {
       const state = tx.objectStore('state');
       return Promise.all(keys.map((key) => state.get(key)));
     });
-    const values = await Promise.all(stored.map((value) => (isEncodedBody(value) ? decodeJson(value) : value)));
-    const found: Partial<Record<StateKey, unknown>> = {};
-    keys.forEach((key, i) => {
-      if (values[i] !== undefined) found[key] = values[i];
-    });
-    return found;
+    return Promise.all(stored.map((value) => (isEncodedBody(value) ? decodeJson(value) : value)));
   }
 
   async putState(key: StateKey, value: unknown) {

@@ -193,10 +193,11 @@ export interface ProfileStore {
   deleteDecisions(ids: string[]): Promise<void>;
   getState<T>(key: StateKey): Promise<T | undefined>;
   /**
-   * Several state records at once, absent ones left out. Optional: a backend that can read them
-   * together (IndexedDB: one transaction) has it; otherwise callers read them one by one.
+   * Several state records at once, in the order of `keys` (undefined where absent). Optional: a
+   * backend that can read them together (IndexedDB: one transaction) has it; otherwise callers
+   * read them one by one.
    */
-  getStates?(keys: readonly StateKey[]): Promise<Partial<Record<StateKey, unknown>>>;
+  getStates?(keys: readonly StateKey[]): Promise<unknown[]>;
   putState(key: StateKey, value: unknown): Promise<void>;
   putOutbox(entries: OutboxEntry[]): Promise<void>;
   getOutbox(): Promise<OutboxEntry[]>;
